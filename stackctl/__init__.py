@@ -1,0 +1,1 @@
+"""stackctl: the offline engine and the command-line tool of aigw-delivery."""

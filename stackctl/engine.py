@@ -1,0 +1,400 @@
+"""The offline engine: run the Pulumi program under the SDK's mock monitor, record the graph.
+
+This is the one place that evaluates the program without the CLI (DESIGN.md section 5).
+`stackctl graph`, `diff`, `check` and the tests all call `evaluate`; nothing else runs
+`__main__.py`. What the SDK does offline, and what leaks between two runs in one process,
+is measured in `shared/notes/offline-engine.md`; each run here therefore gets its own event
+loop, its own context (the SDK keeps its settings and root resource in context variables),
+and a fresh import of the project's own modules.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import hashlib
+import runpy
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks, rpc, settings
+from pulumi.runtime import stack as runtime_stack
+
+from stackctl.stackfile import StackConfig, StackFileError, load_stack
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "[secret]"  # noqa: S105 (the marker shown instead of a secret)
+UNKNOWN = "[unknown]"
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+class EngineError(Exception):
+    """The program could not be evaluated: bad stack file, bad config, or a failing program.
+
+    `resources` holds what was registered before the failure (for a config that fails
+    validation: nothing but the root stack)."""
+
+    def __init__(self, message: str, resources: Sequence[Resource] = ()) -> None:
+        super().__init__(message)
+        self.resources = tuple(resources)
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One registration, as DESIGN.md section 5 shows it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    inputs: Mapping[str, Any]
+    dependencies: tuple[str, ...]
+    property_dependencies: Mapping[str, tuple[str, ...]]
+    protect: bool
+    retain_on_delete: bool
+    import_id: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "parent": self.parent,
+            "custom": self.custom,
+            "inputs": self.inputs,
+            "dependencies": list(self.dependencies),
+            "protect": self.protect,
+            "retainOnDelete": self.retain_on_delete,
+            "importId": self.import_id,
+        }
+
+
+@dataclass(frozen=True)
+class Graph:
+    project: str
+    stack: str
+    resources: tuple[Resource, ...]
+    outputs: Mapping[str, Any]
+    _by_urn: dict[str, Resource] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._by_urn.update({r.urn: r for r in self.resources})
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "project": self.project,
+            "stack": self.stack,
+            "resources": [r.to_json() for r in self.resources],
+            "outputs": self.outputs,
+        }
+
+    def get(self, urn: str) -> Resource:
+        return self._by_urn[urn]
+
+    def of_type(self, type_: str) -> list[Resource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def named(self, name: str) -> Resource:
+        """The resource with this logical name (names are unique in this program)."""
+        matches = [r for r in self.resources if r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources named {name!r}")
+        return matches[0]
+
+    def children(self, urn: str) -> list[Resource]:
+        return [r for r in self.resources if r.parent == urn]
+
+
+def evaluate(
+    stack: str,
+    overrides: Sequence[str] = (),
+    *,
+    root: Path = ROOT,
+    preview: bool = False,
+    reveal_secrets: bool = False,
+) -> Graph:
+    """Evaluate `root`'s program for `stack` offline and return its graph.
+
+    `preview=False` (the default) answers every resource with deterministic fake ids and
+    outputs, so the graph reads like a deployed stack; `preview=True` leaves ids and
+    provider-computed outputs unknown, as a `pulumi preview` of a new stack sees them.
+    `reveal_secrets` is for tests that check what a secret is built from; offline secrets
+    are placeholders and fake tokens, and no command of stackctl sets it.
+    """
+    try:
+        config = load_stack(root, stack, overrides)
+    except StackFileError as err:
+        raise EngineError(str(err)) from err
+    return contextvars.copy_context().run(_run, config, root, preview, reveal_secrets)
+
+
+def _run(config: StackConfig, root: Path, preview: bool, reveal_secrets: bool) -> Graph:
+    loop = _new_loop()
+    recorder = _Recorder(preview, reveal_secrets)
+    try:
+        _forget_project_modules(root)
+        pulumi.runtime.set_all_config(config.as_sdk_config(), sorted(config.secret_keys))
+        # The SDK keeps the root stack and the set of pending outputs in context variables
+        # whose defaults are shared objects: give this run its own.
+        settings.ROOT.set(None)
+        settings.SETTINGS.outputs = set()
+        mocks.set_mocks(
+            recorder,
+            project=config.project,
+            stack=config.stack,
+            preview=preview,
+            monitor=recorder.monitor,
+        )
+        program = str(root / "__main__.py")
+        sys.path.insert(0, str(root))
+        try:
+            loop.run_until_complete(runtime_stack.run_pulumi_func(lambda: _run_program(program)))
+        except pulumi.RunError as err:
+            raise EngineError(str(err), recorder.resources) from err
+        except EngineError as err:
+            raise EngineError(str(err), recorder.resources) from err
+        except Exception as err:
+            raise EngineError(_program_failure(err, root), recorder.resources) from err
+        stack_resource = settings.get_root_resource()
+        assert isinstance(stack_resource, runtime_stack.Stack)
+        outputs = loop.run_until_complete(_resolve(stack_resource.outputs, reveal_secrets))
+    finally:
+        sys.path.remove(str(root))
+        _close(loop)
+    return Graph(
+        project=config.project,
+        stack=config.stack,
+        resources=tuple(sorted(recorder.resources, key=lambda r: r.urn)),
+        outputs=outputs,
+    )
+
+
+def _program_failure(err: Exception, root: Path) -> str:
+    """Name the failure and the innermost line of the project's own code that raised it."""
+    frames = [
+        f
+        for f in traceback.extract_tb(err.__traceback__)
+        if f.filename.startswith(f"{root}/") and "/.venv/" not in f.filename
+    ]
+    where = ""
+    if frames:
+        where = f" (at {Path(frames[-1].filename).relative_to(root)}:{frames[-1].lineno})"
+    return f"the program failed: {type(err).__name__}: {err}{where}"
+
+
+def _run_program(path: str) -> None:
+    runpy.run_path(path, run_name="__main__")
+
+
+class _Loop(asyncio.SelectorEventLoop):
+    """A run's event loop, with the event loops its worker threads need closed with it.
+
+    The SDK makes its monitor calls from the loop's thread pool, and the mock monitor gives
+    each worker thread an event loop of its own; left open, those are reported at exit."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.worker_loops: list[asyncio.AbstractEventLoop] = []
+        self.set_default_executor(ThreadPoolExecutor(initializer=self._start_worker))
+        self.set_exception_handler(_ignore_orphaned_failures)
+
+    def _start_worker(self) -> None:
+        worker = asyncio.new_event_loop()
+        asyncio.set_event_loop(worker)
+        self.worker_loops.append(worker)
+
+
+def _ignore_orphaned_failures(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """A failed registration leaves futures nobody awaits; the failure itself is reported."""
+    if context.get("message") != "Future exception was never retrieved":
+        loop.default_exception_handler(context)
+
+
+def _new_loop() -> _Loop:
+    loop = _Loop()
+    asyncio.set_event_loop(loop)
+    return loop
+
+
+def _close(loop: _Loop) -> None:
+    """Cancel what a failed program left pending, then close the loop and its workers'."""
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_default_executor())
+    loop.close()
+    for worker in loop.worker_loops:
+        worker.close()
+    asyncio.set_event_loop(None)
+
+
+_TOOLING = frozenset({"stackctl", "tests", "policy", "bench"})
+
+
+def _forget_project_modules(root: Path) -> None:
+    """Drop the program's own modules so each run imports (and reads config) afresh."""
+    packages = {
+        p.stem
+        for p in root.iterdir()
+        if (p.suffix == ".py" or (p / "__init__.py").exists()) and p.stem not in _TOOLING
+    }
+    for name in list(sys.modules):
+        if name.partition(".")[0] in packages:
+            del sys.modules[name]
+
+
+class _Recorder(mocks.Mocks):
+    """Answers the SDK like an engine would and writes down every registration."""
+
+    def __init__(self, preview: bool, reveal_secrets: bool) -> None:
+        self.preview = preview
+        self.reveal_secrets = reveal_secrets
+        self.resources: list[Resource] = []
+        self.secret_outputs: frozenset[str] = frozenset()
+        self.monitor = _RecordingMonitor(self)
+
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if self.preview:
+            # A preview of a new stack: nothing exists yet, so ids and outputs are unknown.
+            return (args.resource_id or "", dict(args.inputs))
+        fake_id = args.resource_id or f"{args.name}-id"
+        state = {**fake_outputs(args.typ, args.name, fake_id, args.inputs), **args.inputs}
+        # The engine keeps the outputs a provider declares secret as secrets; so do we.
+        return fake_id, {
+            k: _wrap_secret(v) if k in self.secret_outputs else v for k, v in state.items()
+        }
+
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        answer = FAKE_INVOKES.get(args.token)
+        if answer is None:
+            raise EngineError(
+                f"the offline engine has no answer for the invoke {args.token!r}: "
+                "add one to stackctl.engine.FAKE_INVOKES"
+            )
+        return answer(args.args), []
+
+
+class _RecordingMonitor(mocks.MockMonitor):
+    def __init__(self, recorder: _Recorder) -> None:
+        super().__init__(recorder)
+        self.recorder = recorder
+        self.lock = threading.Lock()
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        urn = self.make_urn(request.parent, request.type, request.name)
+        with self.lock:
+            if urn in self.resources:
+                raise EngineError(f"two resources share the URN {urn}")
+            self.recorder.secret_outputs = frozenset(request.additionalSecretOutputs)
+            response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+            if request.type == STACK_TYPE:
+                self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, "", {})
+        self.recorder.resources.append(
+            Resource(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent or None,
+                custom=bool(request.custom),
+                inputs=_plain(
+                    json_format.MessageToDict(request.object), self.recorder.reveal_secrets
+                ),
+                dependencies=tuple(sorted(request.dependencies)),
+                property_dependencies={
+                    k: tuple(sorted(v.urns))
+                    for k, v in sorted(request.propertyDependencies.items())
+                },
+                protect=bool(request.protect),
+                retain_on_delete=bool(request.retainOnDelete),
+                import_id=request.importId or None,
+            )
+        )
+        return response
+
+
+def _wrap_secret(value: Any) -> Any:
+    return {rpc._special_sig_key: rpc._special_secret_sig, "value": value}
+
+
+def _plain(value: Any, reveal: bool = False) -> Any:
+    """A registration's inputs as plain JSON: secrets and unknowns as markers, refs as URNs."""
+    if isinstance(value, dict):
+        sig = value.get(rpc._special_sig_key)
+        if sig == rpc._special_secret_sig:
+            return _plain(value.get("value"), reveal) if reveal else SECRET
+        if sig == rpc._special_resource_sig:
+            return value.get("urn")
+        return {k: _plain(v, reveal) for k, v in value.items() if k != rpc._special_sig_key}
+    if isinstance(value, list):
+        return [_plain(v, reveal) for v in value]
+    if value == rpc.UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+async def _resolve(value: Any, reveal: bool) -> Any:
+    """Stack outputs as plain JSON, secrets masked and unknowns marked."""
+    if isinstance(value, pulumi.Output):
+        if not await value.is_known():
+            return UNKNOWN
+        if await value.is_secret() and not reveal:
+            return SECRET
+        return await _resolve(await value.future(), reveal)
+    if isinstance(value, pulumi.Resource):
+        return await _resolve(value.urn, reveal)
+    if isinstance(value, Mapping):
+        return {k: await _resolve(v, reveal) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [await _resolve(v, reveal) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# --- fake answers -------------------------------------------------------------------------
+# What a provider would compute, faked deterministically so the graph reads like a deployed
+# stack. Only outputs the program reads are faked; the rest stay absent.
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()
+
+
+def _number(*parts: str) -> int:
+    return int(_digest(*parts)[:8], 16) % 90_000_000 + 10_000_000
+
+
+def fake_outputs(type_: str, name: str, id_: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Computed outputs for a resource of `type_` (what `new_resource` adds to its inputs)."""
+    maker = FAKE_OUTPUTS.get(type_)
+    return maker(name, id_, inputs) if maker else {}
+
+
+FAKE_OUTPUTS: dict[str, Callable[[str, str, Mapping[str, Any]], dict[str, Any]]] = {
+    "gitlab:index/projectAccessToken:ProjectAccessToken": lambda name, id_, inputs: {
+        "token": f"glpat-offline-{_digest(name)[:20]}",
+        "userId": _number(name, "user"),
+    },
+}
+
+
+FAKE_INVOKES: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    "gitlab:index/getGroup:getGroup": lambda args: {
+        "groupId": _number(str(args.get("fullPath"))),
+        "fullPath": args.get("fullPath"),
+        "id": str(_number(str(args.get("fullPath")))),
+    },
+}

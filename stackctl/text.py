@@ -1,0 +1,130 @@
+"""The graph as a tree a reviewer reads: components, their resources, key settings, counts."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from stackctl.engine import Graph, Resource
+
+KEY_INPUTS: dict[str, tuple[str, ...]] = {
+    "gitlab:index/project:Project": ("path", "visibilityLevel", "packageRegistryAccessLevel"),
+    "gitlab:index/branchProtection:BranchProtection": (
+        "branch",
+        "pushAccessLevel",
+        "mergeAccessLevel",
+        "allowForcePush",
+    ),
+    "gitlab:index/tagProtection:TagProtection": ("tag", "createAccessLevel"),
+    "gitlab:index/projectContainerRepositoryProtection:ProjectContainerRepositoryProtection": (
+        "repositoryPathPattern",
+        "minimumAccessLevelForPush",
+    ),
+    "gitlab:index/projectPackageProtectionRule:ProjectPackageProtectionRule": (
+        "packageNamePattern",
+        "packageType",
+        "minimumAccessLevelForPush",
+    ),
+    "gitlab:index/projectAccessToken:ProjectAccessToken": (
+        "scopes",
+        "accessLevel",
+        "rotationConfiguration.expirationDays",
+    ),
+    "gitlab:index/projectPushMirror:ProjectPushMirror": (
+        "url",
+        "onlyProtectedBranches",
+        "keepDivergentRefs",
+    ),
+}
+"""Per type, the inputs (dotted paths) worth a glance; other types show their short scalars."""
+
+
+def render(graph: Graph) -> str:
+    return "\n".join(_lines(graph))
+
+
+def _lines(graph: Graph) -> Iterator[str]:
+    custom = sum(1 for r in graph.resources if r.custom)
+    yield (
+        f"{graph.project} · stack {graph.stack} · {len(graph.resources)} resources "
+        f"({custom} custom, {len(graph.resources) - custom} components)"
+    )
+    roots = [r for r in graph.resources if r.parent is None]
+    for root in roots:
+        yield f"{short_type(root.type)} {root.name}"
+        yield from _tree(graph, root, "")
+    if graph.outputs:
+        yield ""
+        yield "Outputs:"
+        for key, value in graph.outputs.items():
+            yield f"  {key}: {json.dumps(value, sort_keys=True)}"
+    yield ""
+    yield "Resources by type:"
+    for type_, count in sorted(Counter(r.type for r in graph.resources).items()):
+        yield f"  {count:4d}  {type_}"
+
+
+def _tree(graph: Graph, node: Resource, indent: str) -> Iterator[str]:
+    # Components first, then resources in the order they can be created, then by name.
+    children = sorted(
+        graph.children(node.urn), key=lambda r: (r.custom, _depth(graph, r.urn), r.name)
+    )
+    for i, child in enumerate(children):
+        last = i == len(children) - 1
+        yield f"{indent}{'└── ' if last else '├── '}{describe(child)}"
+        yield from _tree(graph, child, indent + ("    " if last else "│   "))
+
+
+def _depth(graph: Graph, urn: str, seen: frozenset[str] = frozenset()) -> int:
+    deps = [d for d in graph.get(urn).dependencies if d not in seen]
+    return 1 + max((_depth(graph, d, seen | {urn}) for d in deps), default=-1)
+
+
+def describe(resource: Resource) -> str:
+    """One line: short type, name, key settings, and the options that keep it alive."""
+    parts = [f"{short_type(resource.type)} {resource.name}"]
+    settings = " ".join(f"{k}={_show(v)}" for k, v in key_inputs(resource))
+    if settings:
+        parts.append(settings)
+    flags = [f"import {resource.import_id}"] if resource.import_id else []
+    flags += [
+        flag
+        for flag, on in (("protect", resource.protect), ("retain", resource.retain_on_delete))
+        if on
+    ]
+    if flags:
+        parts.append(f"[{', '.join(flags)}]")
+    return "  ".join(parts)
+
+
+def key_inputs(resource: Resource) -> list[tuple[str, Any]]:
+    paths = KEY_INPUTS.get(resource.type)
+    if paths is None:
+        return [
+            (k, v)
+            for k, v in sorted(resource.inputs.items())
+            if isinstance(v, str | int | bool) and len(str(v)) <= 60 and not k.startswith("__")
+        ][:4]
+    found = []
+    for path in paths:
+        value: Any = resource.inputs
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is not None:
+            found.append((path.rsplit(".", 1)[-1], value))
+    return found
+
+
+def short_type(type_: str) -> str:
+    """`gitlab:index/project:Project` -> `gitlab:Project`; components keep their token."""
+    package, _, rest = type_.partition(":")
+    module, _, name = rest.rpartition(":")
+    if package in ("aigw", "pulumi") or not module:
+        return type_
+    return f"{package}:{name}"
+
+
+def _show(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)

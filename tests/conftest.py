@@ -1,0 +1,65 @@
+"""Shared fixtures: the real stacks evaluated once per session, and scratch projects."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from stackctl.engine import ROOT, Graph, evaluate
+
+
+@pytest.fixture(scope="session")
+def prod() -> Graph:
+    return evaluate("prod")
+
+
+@pytest.fixture(scope="session")
+def staging() -> Graph:
+    return evaluate("staging")
+
+
+@pytest.fixture(scope="session", params=["staging", "prod"])
+def stack_graph(request: pytest.FixtureRequest) -> Graph:
+    """Each real stack in turn."""
+    return evaluate(request.param)
+
+
+ProjectFactory = Callable[..., Path]
+
+
+@pytest.fixture
+def scratch_project(tmp_path: Path) -> ProjectFactory:
+    """A copy of this project whose stack files (and optionally program) a test writes.
+
+    `scratch_project(stacks={"x": {...}}, program="...")` returns the project's root; the
+    stack values are the `config:` mapping of `Pulumi.<name>.yaml`, or raw text for a
+    malformed file.
+    """
+
+    def make(stacks: dict[str, object] | None = None, program: str | None = None) -> Path:
+        root = tmp_path / "project"
+        root.mkdir()
+        shutil.copy(ROOT / "Pulumi.yaml", root)
+        (root / "components").symlink_to(ROOT / "components")
+        if program is None:
+            shutil.copy(ROOT / "__main__.py", root)
+        else:
+            (root / "__main__.py").write_text(program)
+        for name, content in (stacks or {}).items():
+            text = content if isinstance(content, str) else yaml.safe_dump({"config": content})
+            (root / f"Pulumi.{name}.yaml").write_text(text)
+        return root
+
+    return make
+
+
+def stack_config(stack: str) -> dict[str, Any]:
+    """The `config:` mapping of a real stack file, for tests that build variations of it."""
+    raw = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
+    config: dict[str, Any] = raw["config"]
+    return config

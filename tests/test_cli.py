@@ -1,0 +1,125 @@
+"""`python -m stackctl graph`: what a reviewer sees, and how it fails."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from stackctl.cli import main
+from stackctl.engine import ROOT
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_text_shows_components_resources_settings_and_counts(capsys) -> None:
+    code, out, err = run(capsys, "graph", "prod")
+    assert code == 0
+    assert err == ""
+    lines = out.splitlines()
+    assert lines[0].startswith("aigw-delivery · stack prod · 17 resources")
+    assert "├── aigw:delivery:SourceProject canonical" in out
+    assert (
+        "gitlab:Project security-project  path=ai-assist visibilityLevel=private  "
+        "[import 61869127, protect, retain]" in out
+    )
+    assert "gitlab:ProjectPushMirror mirror-push  url=[secret] onlyProtectedBranches=true" in out
+    assert "Resources by type:" in out
+    assert "     4  gitlab:index/branchProtection:BranchProtection" in lines
+    # The project comes before what protects it, inside its component.
+    project_line = next(i for i, line in enumerate(lines) if "canonical-project" in line)
+    main_line = next(i for i, line in enumerate(lines) if "canonical-main" in line)
+    assert project_line < main_line
+
+
+def test_json_is_the_documented_document(capsys) -> None:
+    code, out, _ = run(capsys, "graph", "staging", "--format", "json")
+    document = json.loads(out)
+    assert code == 0
+    assert (document["project"], document["stack"]) == ("aigw-delivery", "staging")
+    assert len(document["resources"]) == 17
+    assert "glpat" not in out
+
+
+def test_config_overrides_change_this_run_only(capsys) -> None:
+    code, out, _ = run(
+        capsys,
+        "graph",
+        "prod",
+        "--format",
+        "json",
+        "--config",
+        "source.security.visibility=internal",
+        "-c",
+        "aigw-delivery:mirror.keepDivergentRefs=true",
+    )
+    resources = {r["name"]: r for r in json.loads(out)["resources"]}
+    assert code == 0
+    assert resources["security-project"]["inputs"]["visibilityLevel"] == "internal"
+    assert resources["mirror-push"]["inputs"]["keepDivergentRefs"] is True
+    _, again, _ = run(capsys, "graph", "prod", "--format", "json")
+    assert {r["name"]: r for r in json.loads(again)["resources"]}["security-project"]["inputs"][
+        "visibilityLevel"
+    ] == "private"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["graph", "qa"], "error: no stack named 'qa': Pulumi.qa.yaml does not exist"),
+        (["graph", "../prod"], "error: invalid stack name '../prod'"),
+        (
+            ["graph", "prod", "-c", "source.canonical.importId=x"],
+            "aigw-delivery:source.canonical.importId",
+        ),
+        (["graph", "prod", "-c", "novalue"], "expected KEY=VALUE"),
+    ],
+)
+def test_errors_are_one_clear_message_and_exit_1(capsys, argv: list[str], message: str) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 1
+    assert out == ""
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_a_malformed_stack_file_is_reported_with_its_line(capsys, scratch_project) -> None:
+    root = scratch_project(stacks={"broken": "config:\n  aigw-delivery:source: {canonical: [\n"})
+    code, out, err = run(capsys, "--cwd", str(root), "graph", "broken")
+    assert (code, out) == (1, "")
+    assert "error: Pulumi.broken.yaml is not valid YAML (line 3, column 1)" in err
+
+
+def test_a_missing_project_file_is_reported(capsys, tmp_path) -> None:
+    code, _, err = run(capsys, "--cwd", str(tmp_path), "graph", "prod")
+    assert code == 1
+    assert "Pulumi.yaml does not exist" in err
+
+
+def test_the_module_runs_as_a_command_without_tracebacks() -> None:
+    ok = subprocess.run(
+        [sys.executable, "-m", "stackctl", "graph", "prod", "--format", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["stack"] == "prod"
+    bad = subprocess.run(
+        [sys.executable, "-m", "stackctl", "graph", "prod", "-c", "environment=qa"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 1
+    assert bad.stdout == ""
+    assert "aigw-delivery:environment" in bad.stderr
+    assert "Traceback" not in bad.stderr

@@ -1,0 +1,131 @@
+"""The offline engine: the graph it records, re-runs in one process, and its failures."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from stackctl.engine import STACK_TYPE, EngineError, Graph, evaluate
+from tests.conftest import stack_config
+
+
+def test_a_second_run_in_the_same_process_gives_the_same_graph() -> None:
+    first_staging = evaluate("staging").to_json()
+    first_prod = evaluate("prod").to_json()
+    assert evaluate("staging").to_json() == first_staging
+    assert evaluate("prod").to_json() == first_prod
+    assert first_staging != first_prod
+
+
+def test_nothing_leaks_from_one_stack_into_the_next(staging: Graph) -> None:
+    evaluate("prod")
+    again = evaluate("staging")
+    assert all(r.urn.startswith("urn:pulumi:staging::aigw-delivery::") for r in again.resources)
+    assert again.outputs["environment"] == "staging"
+    assert again.to_json() == staging.to_json()
+
+
+def test_json_has_exactly_the_documented_shape(prod: Graph) -> None:
+    document = json.loads(json.dumps(prod.to_json()))
+    assert set(document) == {"project", "stack", "resources", "outputs"}
+    assert (document["project"], document["stack"]) == ("aigw-delivery", "prod")
+    for resource in document["resources"]:
+        assert set(resource) == {
+            "urn",
+            "type",
+            "name",
+            "parent",
+            "custom",
+            "inputs",
+            "dependencies",
+            "protect",
+            "retainOnDelete",
+            "importId",
+        }
+    roots = [r for r in document["resources"] if r["parent"] is None]
+    assert [r["type"] for r in roots] == [STACK_TYPE]
+    urns = {r["urn"] for r in document["resources"]}
+    for resource in document["resources"]:
+        assert resource["parent"] is None or resource["parent"] in urns
+        assert set(resource["dependencies"]) <= urns
+
+
+def test_secrets_are_shown_as_markers_never_as_values(prod: Graph) -> None:
+    text = json.dumps(prod.to_json())
+    assert "glpat-" not in text
+    assert prod.named("mirror-push").inputs["url"] == "[secret]"
+    revealed = evaluate("prod", reveal_secrets=True)
+    assert "glpat-offline-" in revealed.named("mirror-push").inputs["url"]
+
+
+def test_components_parent_their_resources(prod: Graph) -> None:
+    components = {r.name: r for r in prod.resources if r.type.startswith("aigw:delivery:")}
+    assert set(components) == {"canonical", "security", "mirror"}
+    for resource in prod.resources:
+        if resource.custom:
+            parent = prod.get(resource.parent or "")
+            assert parent.type.startswith("aigw:delivery:"), resource.name
+            assert resource.name.startswith(parent.name + "-"), resource.name
+
+
+def test_preview_mode_leaves_what_providers_compute_unknown() -> None:
+    graph = evaluate("staging", preview=True)
+    assert graph.named("canonical-main").inputs["project"] == "[unknown]"
+    assert graph.outputs["canonicalProject"]["id"] == "[unknown]"
+    # What the program knows by itself stays known.
+    assert graph.outputs["canonicalProject"]["path"].endswith("/ai-assist")
+
+
+def test_reordering_config_changes_no_urn() -> None:
+    """Mappings and lists given in another order: the same identities."""
+
+    def reverse(value: object) -> object:
+        if isinstance(value, dict):
+            return {k: reverse(v) for k, v in reversed(list(value.items()))}
+        if isinstance(value, list):
+            return [reverse(v) for v in reversed(value)]
+        return value
+
+    for stack in ("staging", "prod"):
+        overrides = [
+            f"{key}={json.dumps(reverse(value))}"
+            for key, value in reversed(list(stack_config(stack).items()))
+        ]
+        before = {r.urn for r in evaluate(stack).resources}
+        assert {r.urn for r in evaluate(stack, overrides).resources} == before
+
+
+def test_two_resources_with_one_urn_are_refused(scratch_project) -> None:
+    root = scratch_project(
+        stacks={"x": {"aigw-delivery:environment": "staging", "aigw-delivery:source": {}}},
+        program=(
+            "import pulumi_gitlab as gitlab\n"
+            "gitlab.Project('twice', name='a')\n"
+            "gitlab.Project('twice', name='b')\n"
+        ),
+    )
+    with pytest.raises(EngineError, match=r"two resources share the URN .*Project::twice"):
+        evaluate("x", root=root)
+
+
+def test_a_failing_program_names_the_error_and_the_line(scratch_project) -> None:
+    root = scratch_project(
+        stacks={"x": {"aigw-delivery:environment": "staging", "aigw-delivery:source": {}}},
+        program="import pulumi_gitlab as gitlab\n\ngitlab.Project('p', nmae='typo')\n",
+    )
+    with pytest.raises(
+        EngineError, match=r"the program failed: TypeError: .*nmae.* \(at __main__.py:3\)"
+    ):
+        evaluate("x", root=root)
+
+
+def test_an_invoke_without_an_offline_answer_is_named(scratch_project) -> None:
+    root = scratch_project(
+        stacks={"x": {"aigw-delivery:environment": "staging", "aigw-delivery:source": {}}},
+        program="import pulumi_gitlab as gitlab\n\ngitlab.get_user(username='x')\n",
+    )
+    with pytest.raises(
+        EngineError, match="no answer for the invoke 'gitlab:index/getUser:getUser'"
+    ):
+        evaluate("x", root=root)
