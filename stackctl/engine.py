@@ -119,13 +119,14 @@ def evaluate(
     overrides: Sequence[str] = (),
     *,
     root: Path = ROOT,
-    preview: bool = False,
+    unknowns: bool = False,
     reveal_secrets: bool = False,
 ) -> Graph:
     """Evaluate `root`'s program for `stack` offline and return its graph.
 
-    `preview=False` (the default) answers every resource with deterministic fake ids and
-    outputs, so the graph reads like a deployed stack; `preview=True` leaves ids and
+    The program always runs as in a preview (`pulumi.runtime.is_dry_run()` is true: nothing
+    is applied). By default every resource is answered with deterministic fake ids and
+    outputs, so the graph reads like a deployed stack; `unknowns=True` leaves ids and
     provider-computed outputs unknown, as a `pulumi preview` of a new stack sees them.
     `reveal_secrets` is for tests that check what a secret is built from; offline secrets
     are placeholders and fake tokens, and no command of stackctl sets it.
@@ -134,12 +135,12 @@ def evaluate(
         config = load_stack(root, stack, overrides)
     except StackFileError as err:
         raise EngineError(str(err)) from err
-    return contextvars.copy_context().run(_run, config, root, preview, reveal_secrets)
+    return contextvars.copy_context().run(_run, config, root, unknowns, reveal_secrets)
 
 
-def _run(config: StackConfig, root: Path, preview: bool, reveal_secrets: bool) -> Graph:
+def _run(config: StackConfig, root: Path, unknowns: bool, reveal_secrets: bool) -> Graph:
     loop = _new_loop()
-    recorder = _Recorder(preview, reveal_secrets)
+    recorder = _Recorder(unknowns, reveal_secrets)
     try:
         _forget_project_modules(root)
         pulumi.runtime.set_all_config(config.as_sdk_config(), sorted(config.secret_keys))
@@ -151,7 +152,7 @@ def _run(config: StackConfig, root: Path, preview: bool, reveal_secrets: bool) -
             recorder,
             project=config.project,
             stack=config.stack,
-            preview=preview,
+            preview=True,
             monitor=recorder.monitor,
         )
         program = str(root / "__main__.py")
@@ -257,15 +258,15 @@ def _forget_project_modules(root: Path) -> None:
 class _Recorder(mocks.Mocks):
     """Answers the SDK like an engine would and writes down every registration."""
 
-    def __init__(self, preview: bool, reveal_secrets: bool) -> None:
-        self.preview = preview
+    def __init__(self, unknowns: bool, reveal_secrets: bool) -> None:
+        self.unknowns = unknowns
         self.reveal_secrets = reveal_secrets
         self.resources: list[Resource] = []
         self.secret_outputs: frozenset[str] = frozenset()
         self.monitor = _RecordingMonitor(self)
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        if self.preview:
+        if self.unknowns:
             # A preview of a new stack: nothing exists yet, so ids and outputs are unknown.
             return (args.resource_id or "", dict(args.inputs))
         fake_id = args.resource_id or f"{args.name}-id"

@@ -69,8 +69,8 @@ def test_components_parent_their_resources(prod: Graph) -> None:
             assert resource.name.startswith(parent.name + "-"), resource.name
 
 
-def test_preview_mode_leaves_what_providers_compute_unknown() -> None:
-    graph = evaluate("staging", preview=True)
+def test_unknowns_mode_leaves_what_providers_compute_unknown() -> None:
+    graph = evaluate("staging", unknowns=True)
     assert graph.named("canonical-main").inputs["project"] == "[unknown]"
     assert graph.outputs["canonicalProject"]["id"] == "[unknown]"
     # What the program knows by itself stays known.
@@ -129,3 +129,13 @@ def test_an_invoke_without_an_offline_answer_is_named(scratch_project) -> None:
         EngineError, match="no answer for the invoke 'gitlab:index/getUser:getUser'"
     ):
         evaluate("x", root=root)
+
+
+def test_the_program_runs_as_in_a_preview(scratch_project) -> None:
+    """Offline nothing is applied: a program may leave a value it lacks unknown, as in
+    `pulumi preview`, and must refuse only when it is really applied."""
+    root = scratch_project(
+        stacks={"x": {"aigw-delivery:environment": "staging", "aigw-delivery:source": {}}},
+        program="import pulumi\n\npulumi.export('dry', pulumi.runtime.is_dry_run())\n",
+    )
+    assert evaluate("x", root=root).outputs == {"dry": True}
