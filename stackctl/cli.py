@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from stackctl import text
+from stackctl import diff, text
 from stackctl.engine import ROOT, EngineError, evaluate
 
 
@@ -40,6 +40,17 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument("--format", choices=("text", "json"), default="text")
     _add_config_option(graph)
     graph.set_defaults(run=_graph)
+
+    diff = verbs.add_parser(
+        "diff",
+        help="compare two stacks or revisions offline; exit 0 equal, 2 different, 1 error",
+    )
+    diff.add_argument(
+        "left", metavar="A", help="a stack (prod) or a stack at a revision (prod@main)"
+    )
+    diff.add_argument("right", metavar="B", help="the same forms as A")
+    diff.add_argument("--format", choices=("text", "json"), default="text")
+    diff.set_defaults(run=_diff)
     return parser
 
 
@@ -54,6 +65,18 @@ def _add_config_option(parser: argparse.ArgumentParser) -> None:
         "a path into a structured value (fleets.aigw.minInstances, regions[0]); VALUE is JSON "
         "or a plain string",
     )
+
+
+def _diff(args: argparse.Namespace) -> int:
+    root = args.cwd.resolve()
+    result = diff.compare(
+        diff.load(args.left, root), diff.load(args.right, root), args.left, args.right
+    )
+    if args.format == "json":
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        print(diff.render(result))
+    return 0 if result.equal else 2
 
 
 def _graph(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import hashlib
+import json
 import runpy
 import sys
 import threading
@@ -62,6 +63,9 @@ class Resource:
     protect: bool
     retain_on_delete: bool
     import_id: str | None
+    fingerprints: Mapping[str, str] = field(default_factory=dict, compare=False)
+    """Per input, a digest of its value with secrets revealed: lets `diff` say that a
+    secret changed without showing it. Not part of the JSON document."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,6 +88,7 @@ class Graph:
     stack: str
     resources: tuple[Resource, ...]
     outputs: Mapping[str, Any]
+    output_fingerprints: Mapping[str, str] = field(default_factory=dict, compare=False)
     _by_urn: dict[str, Resource] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -168,6 +173,7 @@ def _run(config: StackConfig, root: Path, unknowns: bool, reveal_secrets: bool) 
         stack_resource = settings.get_root_resource()
         assert isinstance(stack_resource, runtime_stack.Stack)
         outputs = loop.run_until_complete(_resolve(stack_resource.outputs, reveal_secrets))
+        revealed = loop.run_until_complete(_resolve(stack_resource.outputs, True))
     finally:
         sys.path.remove(str(root))
         _close(loop)
@@ -176,6 +182,7 @@ def _run(config: StackConfig, root: Path, unknowns: bool, reveal_secrets: bool) 
         stack=config.stack,
         resources=tuple(sorted(recorder.resources, key=lambda r: r.urn)),
         outputs=outputs,
+        output_fingerprints=fingerprints(revealed),
     )
 
 
@@ -301,6 +308,7 @@ class _RecordingMonitor(mocks.MockMonitor):
             response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
             if request.type == STACK_TYPE:
                 self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, "", {})
+        inputs = json_format.MessageToDict(request.object)
         self.recorder.resources.append(
             Resource(
                 urn=urn,
@@ -308,9 +316,7 @@ class _RecordingMonitor(mocks.MockMonitor):
                 name=request.name,
                 parent=request.parent or None,
                 custom=bool(request.custom),
-                inputs=_plain(
-                    json_format.MessageToDict(request.object), self.recorder.reveal_secrets
-                ),
+                inputs=_plain(inputs, self.recorder.reveal_secrets),
                 dependencies=tuple(sorted(request.dependencies)),
                 property_dependencies={
                     k: tuple(sorted(v.urns))
@@ -319,9 +325,18 @@ class _RecordingMonitor(mocks.MockMonitor):
                 protect=bool(request.protect),
                 retain_on_delete=bool(request.retainOnDelete),
                 import_id=request.importId or None,
+                fingerprints=fingerprints(_plain(inputs, reveal=True)),
             )
         )
         return response
+
+
+def fingerprints(values: Mapping[str, Any]) -> dict[str, str]:
+    """A digest of each value, to compare values that may hold secrets without showing them."""
+    return {
+        key: hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+        for key, value in values.items()
+    }
 
 
 def _wrap_secret(value: Any) -> Any:

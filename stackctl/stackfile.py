@@ -10,6 +10,7 @@ path syntax of `pulumi config set --path`.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
@@ -21,8 +22,10 @@ from typing import Any
 import yaml
 
 STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
-SECRET_PLACEHOLDER = "offline-secret-placeholder"  # noqa: S105 (not a secret)
-"""What a `secure:` value becomes offline: the SDK cannot decrypt it, the CLI would."""
+SECRET_PREFIX = "offline-secret-"  # noqa: S105 (not a secret)
+"""What a `secure:` value becomes offline: the SDK cannot decrypt it, the CLI would. The
+placeholder carries a digest of the ciphertext, so a secret that changes still compares
+as changed (in `stackctl diff`) without anything being decrypted."""
 
 
 class StackFileError(Exception):
@@ -254,11 +257,15 @@ def _read_yaml(path: Path) -> Any:
         raise StackFileError(f"{path.name} is not valid YAML{where}: {problem}") from err
 
 
+def secret_placeholder(ciphertext: str) -> str:
+    return SECRET_PREFIX + hashlib.sha256(ciphertext.encode()).hexdigest()[:16]
+
+
 def _strip_secure(value: Any) -> Any:
-    """Replace every `{secure: ...}` inside a value by the placeholder."""
+    """Replace every `{secure: ...}` inside a value by its placeholder."""
     if isinstance(value, dict):
         if set(value) == {"secure"}:
-            return SECRET_PLACEHOLDER
+            return secret_placeholder(str(value["secure"]))
         return {k: _strip_secure(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_strip_secure(v) for v in value]
@@ -270,7 +277,7 @@ def _has_placeholder(value: Any) -> bool:
         return any(_has_placeholder(v) for v in value.values())
     if isinstance(value, list):
         return any(_has_placeholder(v) for v in value)
-    return bool(value == SECRET_PLACEHOLDER)
+    return isinstance(value, str) and value.startswith(SECRET_PREFIX)
 
 
 def _to_config_string(value: Any) -> str:

@@ -11,12 +11,12 @@ import yaml
 
 from stackctl.engine import ROOT
 from stackctl.stackfile import (
-    SECRET_PLACEHOLDER,
     StackFileError,
     config_value_matches,
     load_project,
     load_stack,
     parse_path,
+    secret_placeholder,
 )
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas/pulumi-project.schema.json").read_text())
@@ -119,11 +119,12 @@ def test_secure_values_become_secret_placeholders(scratch_project) -> None:
         }
     )
     config = load_stack(root, "x")
-    assert config.values["aigw-delivery:source"] == {"token": SECRET_PLACEHOLDER}
+    placeholder = secret_placeholder("v1:abc")
+    assert config.values["aigw-delivery:source"] == {"token": placeholder}
     assert config.secret_keys == {"aigw-delivery:source"}
-    assert config.as_sdk_config()["aigw-delivery:source"] == json.dumps(
-        {"token": SECRET_PLACEHOLDER}
-    )
+    assert config.as_sdk_config()["aigw-delivery:source"] == json.dumps({"token": placeholder})
+    assert "v1:abc" not in json.dumps(config.as_sdk_config())
+    assert secret_placeholder("v1:abd") != placeholder
 
 
 def test_overriding_a_secret_with_a_plain_value_makes_it_plain(scratch_project) -> None:

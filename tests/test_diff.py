@@ -1,0 +1,180 @@
+"""`stackctl diff`: structural differences between stacks and revisions, offline."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from stackctl.cli import main
+from stackctl.diff import compare, identity
+from stackctl.engine import ROOT, Graph, evaluate
+
+SCRATCH_PROGRAM = """\
+import pulumi
+import pulumi_gitlab as gitlab
+
+config = pulumi.Config()
+for name in config.require_object("projects"):
+    gitlab.Project(name, name=name, visibility_level="private")
+"""
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_identical_stacks_are_equal_and_exit_0(capsys) -> None:
+    code, out, _ = run(capsys, "diff", "prod", "prod")
+    assert code == 0
+    assert out.startswith("diff prod → prod: 0 added, 0 removed, 0 replaced, 0 changed")
+
+
+def test_a_changed_input_shows_its_path_and_values(prod: Graph) -> None:
+    changed = evaluate("prod", ["source.registry.cleanup.keepN=50"])
+    result = compare(prod, changed)
+    by_name = {c.name: c for c in result.changed}
+    assert set(by_name) == {"canonical-project", "security-project"}
+    [change] = by_name["security-project"].changes
+    assert (change.path, change.old, change.new) == ("containerExpirationPolicy.keepN", 25, 50)
+    assert (result.added, result.removed, result.replaced) == ((), (), ())
+
+
+def test_staging_and_prod_compare_resource_by_resource(capsys) -> None:
+    code, out, _ = run(capsys, "diff", "staging", "prod", "--format", "json")
+    document = json.loads(out)
+    assert code == 2
+    assert document["equal"] is False
+    assert document["added"] == []
+    assert document["removed"] == []
+    changed = {c["name"]: c for c in document["changed"]}
+    paths = {c["path"]: c for c in changed["security-project"]["changes"]}
+    assert paths["[importId]"]["old"] is None
+    assert paths["[importId]"]["new"] == "61869127"
+    assert paths["[protect]"]["new"] is True
+
+
+def test_a_changed_secret_is_shown_only_as_changed(prod: Graph) -> None:
+    moved = evaluate("prod", ["source.security.path=gitlab-org/security/elsewhere"])
+    result = compare(prod, moved)
+    mirror = next(c for c in result.changed if c.name == "mirror-push")
+    [url] = [c for c in mirror.changes if c.path == "url"]
+    assert url.secret
+    assert url.render() == "url: [secret] changed"
+    assert "glpat" not in json.dumps(result.to_json())
+
+
+def test_added_and_removed_resources(scratch_project) -> None:
+    base = {"aigw-delivery:environment": "staging", "aigw-delivery:source": {}}
+    root = scratch_project(
+        stacks={
+            "a": {**base, "aigw-delivery:projects": ["one", "two"]},
+            "b": {**base, "aigw-delivery:projects": ["two", "three"]},
+        },
+        program=SCRATCH_PROGRAM,
+    )
+    _declare(root, "projects")
+    result = compare(evaluate("a", root=root), evaluate("b", root=root))
+    assert [r.name for r in result.added] == ["three"]
+    assert [r.name for r in result.removed] == ["one"]
+    assert result.changed == ()
+
+
+def test_a_resource_that_moves_to_another_parent_is_replaced(scratch_project) -> None:
+    program = (
+        "import pulumi\nimport pulumi_gitlab as gitlab\n\n"
+        "class Box(pulumi.ComponentResource):\n"
+        "    def __init__(self, name):\n"
+        "        super().__init__('aigw:delivery:Box', name)\n\n"
+        "parent = Box('box') if pulumi.Config().get_bool('boxed') else None\n"
+        "gitlab.Project('p', name='p', opts=pulumi.ResourceOptions(parent=parent))\n"
+    )
+    base = {"aigw-delivery:environment": "staging", "aigw-delivery:source": {}}
+    root = scratch_project(
+        stacks={
+            "flat": {**base, "aigw-delivery:boxed": False},
+            "boxed": {**base, "aigw-delivery:boxed": True},
+        },
+        program=program,
+    )
+    _declare(root, "boxed", "boolean")
+    result = compare(evaluate("flat", root=root), evaluate("boxed", root=root))
+    [(old, new)] = result.replaced
+    assert (old.name, new.name) == ("p", "p")
+    assert identity(new.urn) == "aigw:delivery:Box$gitlab:index/project:Project::p"
+    assert [r.name for r in result.added] == ["box"]
+
+
+def test_revisions_are_read_without_touching_the_checkout(tmp_path: Path, capsys) -> None:
+    repo = _repository(tmp_path)
+    stack_file = repo / "Pulumi.prod.yaml"
+    stack_file.write_text(stack_file.read_text().replace("keepN: 25", "keepN: 50"))
+    _git(repo, "commit", "-qam", "keep more images")
+    status_before = _git(repo, "status", "--porcelain")
+
+    code, out, _ = run(capsys, "--cwd", str(repo), "diff", "prod@HEAD~1", "prod@HEAD")
+    assert code == 2
+    assert "containerExpirationPolicy.keepN: 25 → 50" in out
+    code, out, _ = run(capsys, "--cwd", str(repo), "diff", "prod@HEAD", "prod")
+    assert code == 0
+    assert _git(repo, "status", "--porcelain") == status_before
+
+
+def test_a_revision_that_no_longer_parses_is_a_clear_error(tmp_path: Path, capsys) -> None:
+    repo = _repository(tmp_path)
+    (repo / "Pulumi.prod.yaml").write_text("config:\n  aigw-delivery:source: {canonical: [\n")
+    _git(repo, "commit", "-qam", "break the stack file")
+    code, out, err = run(capsys, "--cwd", str(repo), "diff", "prod@HEAD~1", "prod@HEAD")
+    assert code == 1
+    assert out == ""
+    assert "error: prod@HEAD: Pulumi.prod.yaml is not valid YAML" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["diff", "prod", "prod@no-such-branch"], "'no-such-branch' is not a revision"),
+        (["diff", "prod", "prod@"], "expected STACK@REV"),
+        (["diff", "qa", "prod"], "no stack named 'qa'"),
+    ],
+)
+def test_bad_sides_exit_1(capsys, argv: list[str], message: str) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code == 1
+    assert message in err
+
+
+def _declare(root: Path, key: str, type_: str = "array") -> None:
+    extra = f"  {key}:\n    type: {type_}\n    description: test\n"
+    if type_ == "array":
+        extra += "    items:\n      type: string\n"
+    (root / "Pulumi.yaml").write_text((root / "Pulumi.yaml").read_text() + extra)
+
+
+def _repository(tmp_path: Path) -> Path:
+    """A git repository holding a copy of this project, one commit deep."""
+    repo = tmp_path / "repo"
+    shutil.copytree(
+        ROOT,
+        repo,
+        ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", ".*_cache", "tests"),
+    )
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base")
+    _git(repo, "config", "user.name", "t")
+    _git(repo, "config", "user.email", "t@t")
+    return repo
+
+
+def _git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout
