@@ -90,6 +90,7 @@ class Graph:
     outputs: Mapping[str, Any]
     output_fingerprints: Mapping[str, str] = field(default_factory=dict, compare=False)
     _by_urn: dict[str, Resource] = field(default_factory=dict, repr=False, compare=False)
+    _depths: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._by_urn.update({r.urn: r for r in self.resources})
@@ -117,6 +118,18 @@ class Graph:
 
     def children(self, urn: str) -> list[Resource]:
         return [r for r in self.resources if r.parent == urn]
+
+    def depth(self, urn: str) -> int:
+        """How many resources the longest dependency chain ending at `urn` holds, itself
+        included: what must be created, one after another, before it can be."""
+        if urn not in self._depths:
+            deps = self._by_urn[urn].dependencies
+            self._depths[urn] = 1 + max((self.depth(d) for d in deps), default=0)
+        return self._depths[urn]
+
+    def longest_chain(self) -> int:
+        """The longest dependency chain of the graph: its critical path, in resources."""
+        return max((self.depth(r.urn) for r in self.resources), default=0)
 
 
 def evaluate(

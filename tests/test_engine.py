@@ -139,3 +139,11 @@ def test_the_program_runs_as_in_a_preview(scratch_project) -> None:
         program="import pulumi\n\npulumi.export('dry', pulumi.runtime.is_dry_run())\n",
     )
     assert evaluate("x", root=root).outputs == {"dry": True}
+
+
+def test_longest_chain_follows_dependencies(prod: Graph) -> None:
+    # project -> mirror token -> push mirror: nothing longer exists in the source side.
+    assert prod.depth(prod.named("canonical-project").urn) == 1
+    assert prod.depth(prod.named("mirror-token").urn) == 2
+    assert prod.depth(prod.named("mirror-push").urn) == 3
+    assert prod.longest_chain() == 3
