@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from stackctl import text
+from stackctl.check import CheckError, check_graph, default_config_file, load_policy_config, render
 from stackctl.engine import ROOT, EngineError, evaluate
 
 
@@ -17,7 +18,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
-    except EngineError as err:
+    except (EngineError, CheckError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
 
@@ -40,6 +41,25 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument("--format", choices=("text", "json"), default="text")
     _add_config_option(graph)
     graph.set_defaults(run=_graph)
+
+    check = verbs.add_parser(
+        "check",
+        help="run the policy pack over a stack's offline graph, as a preview of a new stack",
+        description="Run every policy of policy/ over the stack's graph, evaluated offline as "
+        "`pulumi preview` of a new stack sees it (ids and computed outputs unknown). Prints "
+        "each violation with its resource, policy and reason; exits 1 if a mandatory policy "
+        "fails.",
+    )
+    check.add_argument("stack", help="stack name: Pulumi.<stack>.yaml is read")
+    _add_config_option(check)
+    check.add_argument(
+        "--policy-config",
+        type=Path,
+        metavar="FILE",
+        help="policy config, as `pulumi preview --policy-pack-config FILE`; "
+        "default: policy/config/<stack>.json if it exists",
+    )
+    check.set_defaults(run=_check)
     return parser
 
 
@@ -54,6 +74,15 @@ def _add_config_option(parser: argparse.ArgumentParser) -> None:
         "a path into a structured value (fleets.aigw.minInstances, regions[0]); VALUE is JSON "
         "or a plain string",
     )
+
+
+def _check(args: argparse.Namespace) -> int:
+    config_file = args.policy_config or default_config_file(args.stack)
+    settings = load_policy_config(config_file)
+    graph = evaluate(args.stack, args.config, root=args.cwd.resolve(), unknowns=True)
+    report = check_graph(graph, settings, config_file=config_file)
+    print(render(report))
+    return 1 if report.failed else 0
 
 
 def _graph(args: argparse.Namespace) -> int:
