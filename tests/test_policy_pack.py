@@ -129,3 +129,13 @@ def test_stack_policies_are_the_ones_that_need_the_graph() -> None:
         "release-tags-protected-with-dockerhub-credentials",
         "security-project-private",
     ]
+
+
+def test_the_readme_lists_every_policy_with_its_enforcement_level() -> None:
+    readme = (ROOT / "README.md").read_text()
+    rows = {
+        line.split("`")[1]: line.split("|")[2].strip()
+        for line in readme.splitlines()
+        if line.startswith("| `") and line.split("`")[1] in {p.name for p in POLICIES}
+    }
+    assert rows == {p.name: p.enforcement_level.value for p in POLICIES if p.enforcement_level}
