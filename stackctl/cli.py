@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from stackctl import text
-from stackctl.check import CheckError, check_graph, default_config_file, load_policy_config, render
+from stackctl.check import CheckError, check_graph, render
 from stackctl.engine import ROOT, EngineError, evaluate
+from stackctl.policy_config import PolicyConfigError, default_config_file, load_policy_config
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -18,7 +19,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
-    except (EngineError, CheckError) as err:
+    except (EngineError, PolicyConfigError, CheckError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
 

@@ -20,15 +20,9 @@ from pulumi_policy import EnforcementLevel, Policy
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from policy.delivery import PACK_NAME, POLICIES
-from stackctl.check import (
-    CheckReport,
-    Finding,
-    PolicySettings,
-    check_graph,
-    load_policy_config,
-    marshal_properties,
-)
+from stackctl.check import CheckReport, Finding, check_graph, marshal_properties
 from stackctl.engine import UNKNOWN, Graph, Resource
+from stackctl.policy_config import PolicySettings, load_policy_config
 
 STACK = "test"
 __all__ = ["UNKNOWN", "RealAnalyzer", "graph", "resource", "run", "violations"]

@@ -12,16 +12,10 @@ import pytest
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
 from pulumi_policy.proxy import UnknownValueError
 
-from stackctl.check import (
-    CheckError,
-    check_graph,
-    default_config_file,
-    load_policy_config,
-    policy_properties,
-    resource_options,
-)
+from stackctl.check import CheckError, check_graph, policy_properties, resource_options
 from stackctl.cli import main
 from stackctl.engine import ROOT, Graph, Resource, evaluate
+from stackctl.policy_config import default_config_file, load_policy_config
 from tests.policy_harness import RealAnalyzer, as_diagnostics, diagnostics_set
 
 MIRROR_URN = (

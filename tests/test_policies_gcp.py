@@ -8,7 +8,7 @@ import json
 import pytest
 from pulumi_policy import EnforcementLevel
 
-from policy.delivery import gcp
+from policy.delivery import cloudrun, iam
 from policy.delivery.cel import admitted_project_paths
 from stackctl.engine import Resource
 from tests.policy_harness import UNKNOWN, RealAnalyzer, not_checked, resource, settings, violations
@@ -43,11 +43,11 @@ def with_image(image: object, account: object = RUNTIME_SA) -> dict[str, object]
 
 
 CLOUD_RUN = [
-    gcp.cloud_run_image_from_artifact_registry,
-    gcp.cloud_run_image_pinned,
-    gcp.cloud_run_no_default_service_account,
-    gcp.cloud_run_deletion_protection,
-    gcp.cloud_run_ingress,
+    cloudrun.cloud_run_image_from_artifact_registry,
+    cloudrun.cloud_run_image_pinned,
+    cloudrun.cloud_run_no_default_service_account,
+    cloudrun.cloud_run_deletion_protection,
+    cloudrun.cloud_run_ingress,
 ]
 
 
@@ -69,7 +69,7 @@ def test_the_fleets_service_shape_passes_every_cloud_run_policy(policy) -> None:
 )
 def test_images_from_outside_artifact_registry_are_caught(image) -> None:
     [(name, message)] = violations(
-        gcp.cloud_run_image_from_artifact_registry, service(template=with_image(image))
+        cloudrun.cloud_run_image_from_artifact_registry, service(template=with_image(image))
     )
     assert name == "aigw-us-east4"
     assert f"container model-gateway runs {image!r}, which is not in Artifact Registry" in message
@@ -81,22 +81,29 @@ def test_every_container_is_checked_sidecars_too() -> None:
         "containers": [{"image": IMAGE}, {"image": "docker.io/library/nginx:1"}],
     }
     [(_, message)] = violations(
-        gcp.cloud_run_image_from_artifact_registry, service(template=template)
+        cloudrun.cloud_run_image_from_artifact_registry, service(template=template)
     )
     assert message.startswith("container #1 runs 'docker.io/library/nginx:1'")
 
 
 def test_a_tag_is_caught_where_digests_are_required_and_allowed_where_not() -> None:
     tagged = service(template=with_image(IMAGE.split("@")[0] + ":self-hosted-v18.6.0-ee"))
-    [(_, message)] = violations(gcp.cloud_run_image_pinned, tagged)
+    [(_, message)] = violations(cloudrun.cloud_run_image_pinned, tagged)
     assert "a mutable reference: pin it by digest" in message
-    assert violations(gcp.cloud_run_image_pinned, tagged, config={"requireDigest": False}) == []
-    assert violations(gcp.cloud_run_image_pinned, service(template=with_image(IMAGE[:-1]))) != []
+    assert (
+        violations(cloudrun.cloud_run_image_pinned, tagged, config={"requireDigest": False}) == []
+    )
+    assert (
+        violations(cloudrun.cloud_run_image_pinned, service(template=with_image(IMAGE[:-1]))) != []
+    )
 
 
 def test_an_unknown_image_is_a_note() -> None:
     unknown = service(template=with_image(UNKNOWN))
-    for policy in (gcp.cloud_run_image_from_artifact_registry, gcp.cloud_run_image_pinned):
+    for policy in (
+        cloudrun.cloud_run_image_from_artifact_registry,
+        cloudrun.cloud_run_image_pinned,
+    ):
         assert violations(policy, unknown) == []
         assert "template.containers.0.image can't be known" in not_checked(policy, unknown)[0]
 
@@ -115,7 +122,7 @@ def test_the_default_service_account_is_caught(account, expected) -> None:
     if account is None:
         del template["serviceAccount"]
     [(_, message)] = violations(
-        gcp.cloud_run_no_default_service_account, service(template=template)
+        cloudrun.cloud_run_no_default_service_account, service(template=template)
     )
     assert expected in message
 
@@ -123,18 +130,18 @@ def test_the_default_service_account_is_caught(account, expected) -> None:
 def test_an_account_not_created_yet_is_a_note() -> None:
     """A new stack's runtime account email is unknown until the account exists."""
     pending = service(template=with_image(IMAGE, UNKNOWN))
-    assert violations(gcp.cloud_run_no_default_service_account, pending) == []
-    assert not_checked(gcp.cloud_run_no_default_service_account, pending)
+    assert violations(cloudrun.cloud_run_no_default_service_account, pending) == []
+    assert not_checked(cloudrun.cloud_run_no_default_service_account, pending)
 
 
 def test_deletion_protection_in_production_only_and_unset_means_the_default() -> None:
     unprotected = service(deletionProtection=False)
-    [(_, message)] = violations(gcp.cloud_run_deletion_protection, unprotected)
+    [(_, message)] = violations(cloudrun.cloud_run_deletion_protection, unprotected)
     assert message.startswith("deletionProtection is false")
     config = {"production": False}
-    assert violations(gcp.cloud_run_deletion_protection, unprotected, config=config) == []
+    assert violations(cloudrun.cloud_run_deletion_protection, unprotected, config=config) == []
     unset = resource(SERVICE, "s", {"template": with_image(IMAGE)})  # provider default: true
-    assert violations(gcp.cloud_run_deletion_protection, unset) == []
+    assert violations(cloudrun.cloud_run_deletion_protection, unset) == []
 
 
 @pytest.mark.parametrize(
@@ -149,7 +156,7 @@ def test_ingress_other_than_the_load_balancer_is_caught(ingress, shown) -> None:
     inputs = {"template": with_image(IMAGE)}
     if ingress:
         inputs["ingress"] = ingress
-    [(_, message)] = violations(gcp.cloud_run_ingress, resource(SERVICE, "s", inputs))
+    [(_, message)] = violations(cloudrun.cloud_run_ingress, resource(SERVICE, "s", inputs))
     assert message.startswith(f"ingress is {shown}: set INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER")
 
 
@@ -188,14 +195,14 @@ def policy_data(*roles: str) -> str:
     ids=lambda r: r.type.rsplit(":", 1)[-1],
 )
 def test_basic_roles_are_caught_on_every_kind_of_grant(granted) -> None:
-    [(_, message)] = violations(gcp.iam_no_basic_roles, granted)
+    [(_, message)] = violations(iam.iam_no_basic_roles, granted)
     assert message.startswith("grants the basic role roles/")
 
 
 def test_predefined_roles_pass_and_removals_are_not_grants() -> None:
     assert (
         violations(
-            gcp.iam_no_basic_roles,
+            iam.iam_no_basic_roles,
             grant(SERVICE_MEMBER, "roles/run.developer", "a"),
             grant("gcp:serviceaccount/iAMMember:IAMMember", "roles/iam.serviceAccountUser", "b"),
             resource(
@@ -211,18 +218,18 @@ def test_predefined_roles_pass_and_removals_are_not_grants() -> None:
 
 def test_an_unreadable_policy_is_caught_and_an_unknown_one_is_a_note() -> None:
     broken = resource("gcp:projects/iAMPolicy:IAMPolicy", "p", {"policyData": "{not json"})
-    assert violations(gcp.iam_no_basic_roles, broken) == [
+    assert violations(iam.iam_no_basic_roles, broken) == [
         ("p", "(policyData is not a JSON IAM policy)")
     ]
     pending = resource("gcp:projects/iAMPolicy:IAMPolicy", "p", {"policyData": UNKNOWN})
-    assert violations(gcp.iam_no_basic_roles, pending) == []
-    assert not_checked(gcp.iam_no_basic_roles, pending)
+    assert violations(iam.iam_no_basic_roles, pending) == []
+    assert not_checked(iam.iam_no_basic_roles, pending)
 
 
 def test_run_developer_on_a_service_passes() -> None:
     own = grant(SERVICE_MEMBER, "roles/run.developer", location="us-east4", name="aigw-us-east4")
     v1 = grant("gcp:cloudrun/iamMember:IamMember", "roles/run.developer", "v1")
-    assert violations(gcp.iam_run_developer_on_services, own, v1) == []
+    assert violations(iam.iam_run_developer_on_services, own, v1) == []
 
 
 @pytest.mark.parametrize(
@@ -245,7 +252,7 @@ def test_run_developer_on_a_service_passes() -> None:
     ],
 )
 def test_run_developer_anywhere_but_a_service_is_caught(granted, where) -> None:
-    [(_, message)] = violations(gcp.iam_run_developer_on_services, granted)
+    [(_, message)] = violations(iam.iam_run_developer_on_services, granted)
     assert message.startswith(f"grants roles/run.developer {where}")
 
 
@@ -271,9 +278,9 @@ def provider(condition: object) -> Resource:
 
 
 def test_a_condition_naming_the_deployment_projects_passes() -> None:
-    assert violations(gcp.wif_condition_names_projects, provider(CONDITION)) == []
+    assert violations(iam.wif_condition_names_projects, provider(CONDITION)) == []
     allowed = {"allowedProjectPaths": [f"{RUNWAY}/ai-gateway", f"{RUNWAY}/duo-workflow-svc"]}
-    assert violations(gcp.wif_condition_names_projects, provider(CONDITION), config=allowed) == []
+    assert violations(iam.wif_condition_names_projects, provider(CONDITION), config=allowed) == []
 
 
 @pytest.mark.parametrize(
@@ -294,14 +301,14 @@ def test_a_condition_naming_the_deployment_projects_passes() -> None:
     ],
 )
 def test_conditions_that_do_not_name_projects_are_caught(condition, expected) -> None:
-    [(_, message)] = violations(gcp.wif_condition_names_projects, provider(condition))
+    [(_, message)] = violations(iam.wif_condition_names_projects, provider(condition))
     assert expected in message
 
 
 def test_projects_not_allowed_for_the_stack_are_caught() -> None:
     config = {"allowedProjectPaths": [f"{RUNWAY}/ai-gateway"]}
     [(_, message)] = violations(
-        gcp.wif_condition_names_projects, provider(CONDITION), config=config
+        iam.wif_condition_names_projects, provider(CONDITION), config=config
     )
     assert (
         message

@@ -7,7 +7,7 @@ import pytest
 from google.protobuf import struct_pb2
 from pulumi_policy import EnforcementLevel
 
-from policy.delivery import gitlab
+from policy.delivery import credentials, gitlab
 from policy.delivery.protection import prod_resources_protected
 from tests.policy_harness import (
     UNKNOWN,
@@ -195,7 +195,7 @@ SAFE = {"masked": True, "protected": True, "hidden": True}
 def test_credentials_that_are_masked_protected_and_hidden_pass() -> None:
     assert (
         violations(
-            gitlab.ci_credentials_masked,
+            credentials.ci_credentials_masked,
             variable("password", "DOCKERHUB_PASSWORD", **SAFE),
             variable("region", "REGIONS", "us-east1,europe-west2"),
         )
@@ -214,7 +214,7 @@ def test_credentials_that_are_masked_protected_and_hidden_pass() -> None:
     ],
 )
 def test_each_sign_of_a_credential_is_recognised(var, reason) -> None:
-    [(name, message)] = violations(gitlab.ci_credentials_masked, var)
+    [(name, message)] = violations(credentials.ci_credentials_masked, var)
     assert name == var.name
     assert reason in message
     assert "must be masked, protected, hidden: masked is unset" in message
@@ -223,14 +223,14 @@ def test_each_sign_of_a_credential_is_recognised(var, reason) -> None:
 def test_a_variable_fed_by_a_trigger_token_holds_a_credential_whatever_its_name() -> None:
     trigger = resource("gitlab:index/pipelineTrigger:PipelineTrigger", "ai-gateway-trigger")
     var = variable("deploy", "RUNWAY_AI_GATEWAY", UNKNOWN, deps={"value": [trigger]}, masked=True)
-    [(_, message)] = violations(gitlab.ci_credentials_masked, trigger, var)
+    [(_, message)] = violations(credentials.ci_credentials_masked, trigger, var)
     assert "its value comes from gitlab:index/pipelineTrigger:PipelineTrigger" in message
     assert "protected is unset, hidden is unset" in message
 
 
 def test_the_message_never_shows_the_value() -> None:
     found = violations(
-        gitlab.ci_credentials_masked, variable("a", "API_TOKEN", "glpat-very-secret-value")
+        credentials.ci_credentials_masked, variable("a", "API_TOKEN", "glpat-very-secret-value")
     )
     assert "very-secret" not in found[0][1]
 
@@ -241,20 +241,22 @@ def test_instance_variables_cannot_be_hidden_and_are_not_asked_to() -> None:
         "i",
         {"key": "SOME_TOKEN", "value": "x", "masked": True, "protected": True},
     )
-    assert violations(gitlab.ci_credentials_masked, instance) == []
+    assert violations(credentials.ci_credentials_masked, instance) == []
 
 
 def test_the_key_pattern_is_policy_config() -> None:
     var = variable("a", "LICENCE", "x")
-    assert violations(gitlab.ci_credentials_masked, var) == []
-    assert violations(gitlab.ci_credentials_masked, var, config={"credentialKeyPattern": "^LIC"})
+    assert violations(credentials.ci_credentials_masked, var) == []
+    assert violations(
+        credentials.ci_credentials_masked, var, config={"credentialKeyPattern": "^LIC"}
+    )
 
 
 def test_unknown_flags_are_notes_and_unknown_values_of_ordinary_variables_are_fine() -> None:
     credential = variable("a", "SOME_TOKEN", masked=UNKNOWN, protected=True, hidden=True)
     ordinary = variable("b", "REGIONS", UNKNOWN)
-    assert violations(gitlab.ci_credentials_masked, credential, ordinary) == []
-    [note] = not_checked(gitlab.ci_credentials_masked, credential, ordinary)
+    assert violations(credentials.ci_credentials_masked, credential, ordinary) == []
+    [note] = not_checked(credentials.ci_credentials_masked, credential, ordinary)
     assert ".masked can't be known" in note
 
 
@@ -318,7 +320,7 @@ def release_edge(tag: str | None = "self-hosted-v*-ee", creators: str | None = "
 
 @pytest.mark.parametrize(("tag", "creators"), [("self-hosted-v*-ee", "maintainer"), ("*", None)])
 def test_release_tags_protected_where_credentials_live_pass(tag, creators) -> None:
-    found = violations(gitlab.release_tags_protected, *release_edge(tag, creators))
+    found = violations(credentials.release_tags_protected, *release_edge(tag, creators))
     assert found == []
 
 
@@ -329,7 +331,7 @@ def test_release_tags_protected_where_credentials_live_pass(tag, creators) -> No
 def test_credentials_without_protected_release_tags_are_caught_once_per_project(
     tag, creators
 ) -> None:
-    found = violations(gitlab.release_tags_protected, *release_edge(tag, creators))
+    found = violations(credentials.release_tags_protected, *release_edge(tag, creators))
     assert len(found) == 1
     name, message = found[0]
     assert name == "dh-user"
@@ -343,22 +345,23 @@ def test_a_protection_on_another_project_does_not_count() -> None:
     elsewhere = resource(
         TAGS, "other-tags", {"tag": "self-hosted-v*-ee"}, deps={"project": [other]}
     )
-    assert violations(gitlab.release_tags_protected, project, *variables, other, elsewhere)
+    assert violations(credentials.release_tags_protected, project, *variables, other, elsewhere)
 
 
 def test_projects_are_matched_by_id_when_there_are_no_edges() -> None:
     """Resources given a literal project id, as an adopted prod project's id is known."""
     var = variable("dh", "DOCKERHUB_PASSWORD", project="39903947")
     tags = resource(TAGS, "tags", {"project": "39903947", "tag": "self-hosted-v*-ee"})
-    assert violations(gitlab.release_tags_protected, var, tags) == []
-    assert violations(gitlab.release_tags_protected, var)
+    assert violations(credentials.release_tags_protected, var, tags) == []
+    assert violations(credentials.release_tags_protected, var)
 
 
 def test_the_release_pattern_is_policy_config() -> None:
     parts = release_edge("v*")
-    assert violations(gitlab.release_tags_protected, *parts)
+    assert violations(credentials.release_tags_protected, *parts)
     assert (
-        violations(gitlab.release_tags_protected, *parts, config={"releaseTagPattern": "v*"}) == []
+        violations(credentials.release_tags_protected, *parts, config={"releaseTagPattern": "v*"})
+        == []
     )
 
 

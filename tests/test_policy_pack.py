@@ -13,8 +13,8 @@ import yaml
 from pulumi_policy import EnforcementLevel, StackValidationPolicy
 
 from policy.delivery import PACK_NAME, POLICIES
-from stackctl.check import POLICY_DIR, load_policy_config
 from stackctl.engine import ROOT
+from stackctl.policy_config import POLICY_DIR, load_policy_config
 from tests.policy_harness import RealAnalyzer, settings
 
 # What `python -m pulumi.policy <engine> .` does in policy/ (pulumi/policy/__main__.py), with

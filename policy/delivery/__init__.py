@@ -13,14 +13,16 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from . import dockerhub, gcp, gitlab, protection
+from . import cloudrun, credentials, dockerhub, gitlab, iam, protection
 
 PACK_NAME = "aigw-delivery"
 
 POLICIES: list[Policy] = [
     *gitlab.POLICIES,
+    *credentials.POLICIES,
     *protection.POLICIES,
-    *gcp.POLICIES,
+    *cloudrun.POLICIES,
+    *iam.POLICIES,
     *dockerhub.POLICIES,
 ]
 
