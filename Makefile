@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STACK ?= staging
 FORMAT ?= text
 
-.PHONY: venv graph test lint clean
+.PHONY: venv graph check test lint clean
 
 venv: $(VENV)/.installed
 
@@ -17,6 +17,10 @@ $(VENV)/.installed: requirements.txt
 ## graph: print the $(STACK) stack's graph offline, no credentials (STACK=prod make graph)
 graph: venv
 	$(BIN)/python -m stackctl graph $(STACK) --format $(FORMAT)
+
+## check: run the policy pack over the $(STACK) stack offline (exit 1 on a mandatory violation)
+check: venv
+	$(BIN)/python -m stackctl check $(STACK)
 
 ## test: the whole offline test suite
 test: venv

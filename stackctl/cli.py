@@ -9,7 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from stackctl import diff, text
+from stackctl.check import CheckError, check_graph, render
 from stackctl.engine import ROOT, EngineError, evaluate
+from stackctl.policy_config import PolicyConfigError, default_config_file, load_policy_config
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -17,7 +19,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
-    except EngineError as err:
+    except (EngineError, PolicyConfigError, CheckError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
 
@@ -41,16 +43,35 @@ def _parser() -> argparse.ArgumentParser:
     _add_config_option(graph)
     graph.set_defaults(run=_graph)
 
-    diff = verbs.add_parser(
+    compare = verbs.add_parser(
         "diff",
         help="compare two stacks or revisions offline; exit 0 equal, 2 different, 1 error",
     )
-    diff.add_argument(
+    compare.add_argument(
         "left", metavar="A", help="a stack (prod) or a stack at a revision (prod@main)"
     )
-    diff.add_argument("right", metavar="B", help="the same forms as A")
-    diff.add_argument("--format", choices=("text", "json"), default="text")
-    diff.set_defaults(run=_diff)
+    compare.add_argument("right", metavar="B", help="the same forms as A")
+    compare.add_argument("--format", choices=("text", "json"), default="text")
+    compare.set_defaults(run=_diff)
+
+    check = verbs.add_parser(
+        "check",
+        help="run the policy pack over a stack's offline graph, as a preview of a new stack",
+        description="Run every policy of policy/ over the stack's graph, evaluated offline as "
+        "`pulumi preview` of a new stack sees it (ids and computed outputs unknown). Prints "
+        "each violation with its resource, policy and reason; exits 1 if a mandatory policy "
+        "fails.",
+    )
+    check.add_argument("stack", help="stack name: Pulumi.<stack>.yaml is read")
+    _add_config_option(check)
+    check.add_argument(
+        "--policy-config",
+        type=Path,
+        metavar="FILE",
+        help="policy config, as `pulumi preview --policy-pack-config FILE`; "
+        "default: policy/config/<stack>.json if it exists",
+    )
+    check.set_defaults(run=_check)
     return parser
 
 
@@ -77,6 +98,15 @@ def _diff(args: argparse.Namespace) -> int:
     else:
         print(diff.render(result))
     return 0 if result.equal else 2
+
+
+def _check(args: argparse.Namespace) -> int:
+    config_file = args.policy_config or default_config_file(args.stack)
+    settings = load_policy_config(config_file)
+    graph = evaluate(args.stack, args.config, root=args.cwd.resolve(), unknowns=True)
+    report = check_graph(graph, settings, config_file=config_file)
+    print(render(report))
+    return 1 if report.failed else 0
 
 
 def _graph(args: argparse.Namespace) -> int:

@@ -1,0 +1,1 @@
+"""The CrossGuard policy pack (`PulumiPolicy.yaml`); the policies are in `policy.delivery`."""

@@ -1,0 +1,257 @@
+"""`python -m stackctl check`: the real stacks pass, unsafe config is caught and named, and the
+offline run agrees with the policy SDK's own analyzer."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
+from pulumi_policy.proxy import UnknownValueError
+
+from stackctl.check import CheckError, check_graph, policy_properties, resource_options
+from stackctl.cli import main
+from stackctl.engine import ROOT, Graph, Resource, evaluate
+from stackctl.policy_config import default_config_file, load_policy_config
+from tests.policy_harness import RealAnalyzer, as_diagnostics, diagnostics_set
+
+MIRROR_URN = (
+    "urn:pulumi:{}::aigw-delivery::aigw:delivery:PushMirror"
+    "$gitlab:index/projectPushMirror:ProjectPushMirror::mirror-push"
+)
+SECURITY_URN = (
+    "urn:pulumi:{}::aigw-delivery::aigw:delivery:SourceProject"
+    "$gitlab:index/project:Project::security-project"
+)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module", params=["staging", "prod"])
+def preview(request: pytest.FixtureRequest) -> Graph:
+    """Each real stack as a preview of a new stack sees it."""
+    return evaluate(request.param, unknowns=True)
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_both_stacks_pass_every_mandatory_policy(capsys, stack) -> None:
+    code, out, err = run(capsys, "check", stack)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == (
+        f"policy pack aigw-delivery · stack {stack} · 15 policies over 17 resources · "
+        f"config policy/config/{stack}.json"
+    )
+    assert "mandatory  " not in out
+    assert lines[-1] == (
+        "passed: 0 mandatory violations, 0 advisory violations, "
+        "1 policy run not finished on values unknown before the update"
+    )
+
+
+def test_what_a_preview_cannot_know_is_reported_as_not_checked(capsys) -> None:
+    """The mirror URL embeds a token minted on the first update: as in `pulumi preview`, the
+    https check cannot run, which is a note, not a violation and not a crash."""
+    _, out, _ = run(capsys, "check", "staging")
+    assert (
+        "not checked  push-mirror-protected-branches-https\n"
+        "  gitlab:index/projectPushMirror:ProjectPushMirror mirror-push\n"
+        f"  {MIRROR_URN.format('staging')}\n"
+        "  can't run policy 'push-mirror-protected-branches-https' during preview: "
+        "string value at .url can't be known during preview"
+    ) in out
+
+
+@pytest.mark.parametrize(
+    ("override", "policy", "resource", "reason"),
+    [
+        (
+            "source.security.visibility=public",
+            "security-project-private",
+            "gitlab:index/project:Project security-project",
+            'must be private: visibilityLevel is "public"',
+        ),
+        (
+            "source.security.visibility=internal",
+            "security-project-private",
+            "gitlab:index/project:Project security-project",
+            'visibilityLevel is "internal"',
+        ),
+        (
+            "mirror.onlyProtectedBranches=false",
+            "push-mirror-protected-branches-https",
+            "gitlab:index/projectPushMirror:ProjectPushMirror mirror-push",
+            "onlyProtectedBranches is false: the mirror would push every branch",
+        ),
+        (
+            "mirror.keepDivergentRefs=true",
+            "push-mirror-protected-branches-https",
+            "gitlab:index/projectPushMirror:ProjectPushMirror mirror-push",
+            "keepDivergentRefs is true",
+        ),
+    ],
+)
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_unsafe_config_is_caught_naming_the_resource(
+    capsys, stack, override, policy, resource, reason
+) -> None:
+    code, out, _ = run(capsys, "check", stack, "-c", override)
+    assert code == 1
+    block = out.split(f"mandatory  {policy}\n", 1)[1]
+    assert block.startswith(f"  {resource}\n  urn:pulumi:{stack}::")
+    assert reason in block.split("\n\n", 1)[0]
+    assert out.splitlines()[-1].startswith("FAILED: 1 mandatory violation,")
+
+
+def test_a_stack_checked_without_its_policy_config_is_held_to_production(capsys, tmp_path) -> None:
+    empty = tmp_path / "none.json"
+    empty.write_text("")
+    code, out, _ = run(capsys, "check", "staging", "--policy-config", str(empty))
+    assert code == 1
+    assert out.count("mandatory  prod-resources-protected\n") == 2
+    assert "set protect, retain_on_delete" in out
+
+
+@pytest.mark.parametrize(
+    ("level", "code", "shown"),
+    [
+        ("advisory", 0, "advisory  security-project-private"),
+        ("disabled", 0, None),
+        ("remediate", 1, "mandatory  security-project-private"),  # as the SDK's analyzer does
+    ],
+)
+def test_enforcement_levels_come_from_policy_config(capsys, tmp_path, level, code, shown) -> None:
+    config = tmp_path / "prod.json"
+    config.write_text(json.dumps({"security-project-private": {"enforcementLevel": level}}))
+    argv = ["check", "prod", "-c", "source.security.visibility=public"]
+    status, out, _ = run(capsys, *argv, "--policy-config", str(config))
+    assert status == code
+    assert ("security-project-private\n" in out) is (shown is not None)
+    if shown:
+        assert shown in out
+
+
+def test_all_sets_every_level_as_in_the_cli(capsys, tmp_path) -> None:
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"all": "advisory"}))
+    argv = ["check", "prod", "-c", "mirror.onlyProtectedBranches=false"]
+    code, out, _ = run(capsys, *argv, "--policy-config", str(config))
+    assert code == 0
+    assert "advisory  push-mirror-protected-branches-https" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{", "is not valid JSON"),
+        ("[]", "must be a JSON object keyed by policy name"),
+        ('{"no-such-policy": "advisory"}', "no-such-policy: no such policy in the pack"),
+        ('{"iam-no-basic-roles": "sometimes"}', "'sometimes' is not an enforcement level"),
+        (
+            '{"cloud-run-image-pinned-by-digest": {"requireDigests": false}}',
+            "requireDigests: not a setting of this policy (settings: requireDigest)",
+        ),
+        (
+            '{"dockerhub-allowed-namespaces": {"allowedNamespaces": "gitlab"}}',
+            "allowedNamespaces: 'gitlab' is not of type 'array'",
+        ),
+    ],
+)
+def test_bad_policy_config_is_one_clear_error(capsys, tmp_path, content, message) -> None:
+    config = tmp_path / "bad.json"
+    config.write_text(content)
+    code, out, err = run(capsys, "check", "prod", "--policy-config", str(config))
+    assert (code, out) == (1, "")
+    assert err.startswith("error: ")
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_bad_stack_config_is_the_engines_error(capsys) -> None:
+    code, out, err = run(capsys, "check", "prod", "-c", "source.canonical.importId=x")
+    assert (code, out) == (1, "")
+    assert "aigw-delivery:source.canonical.importId" in err
+
+
+def test_a_policy_sees_properties_as_the_engine_sends_them() -> None:
+    """Unknowns behind the SDK's proxy, secrets unseen (but marked), `__` keys dropped,
+    numbers as protobuf doubles."""
+    inputs = {
+        "__provider": "pickled-provider",
+        "expirationDays": 90,
+        "url": "[secret]",
+        "project": "[unknown]",
+        "nested": {"__internal": 1, "list": ["a", "[unknown]"]},
+    }
+    props = policy_properties(inputs)
+    assert set(props) == {"expirationDays", "url", "project", "nested"}
+    assert props["expirationDays"] == 90.0
+    assert isinstance(props["expirationDays"], float)
+    assert set(props["nested"]) == {"list"}
+    assert props["nested"]["list"][0] == "a"
+    with pytest.raises(UnknownValueError) as url:
+        _ = props["url"]
+    with pytest.raises(UnknownValueError) as item:
+        _ = props["nested"]["list"][1]
+    assert url.value.message == "string value at .url can't be known during preview"
+    assert item.value.message == "string value at .nested.list.1 can't be known during preview"
+    record = Resource("urn:x", "t", "n", None, True, inputs, (), {}, True, False, None)
+    options = resource_options(record)
+    assert (options.protect, options.retain_on_delete) == (True, False)
+    assert options.secret_properties == {"url"}
+
+
+def test_a_policy_that_crashes_is_an_error_naming_it() -> None:
+    def broken(args, report):
+        raise KeyError("template")
+
+    policy = ResourceValidationPolicy(name="broken", description="Broken.", validate=broken)
+    stack = evaluate("prod", unknowns=True)
+    with pytest.raises(CheckError, match=r"policy broken failed on urn:pulumi:prod::.*KeyError"):
+        check_graph(stack, load_policy_config(None, [policy]), [policy])
+
+
+def test_offline_and_the_real_analyzer_agree_on_the_real_stacks(preview) -> None:
+    settings = load_policy_config(default_config_file(preview.stack))
+    offline = check_graph(preview, settings).findings
+    real = RealAnalyzer(settings).analyze_all(preview)
+    assert as_diagnostics(offline) == diagnostics_set(real)
+    assert {d.level for d in real} == {EnforcementLevel.ADVISORY}
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_offline_and_the_real_analyzer_agree_on_violations(stack) -> None:
+    unsafe = evaluate(
+        stack,
+        ["source.security.visibility=public", "mirror.onlyProtectedBranches=false"],
+        unknowns=True,
+    )
+    settings = load_policy_config(default_config_file(stack))
+    offline = check_graph(unsafe, settings).findings
+    real = diagnostics_set(RealAnalyzer(settings).analyze_all(unsafe))
+    assert as_diagnostics(offline) == real
+    mandatory = {(policy, urn) for policy, urn, level, _ in real if level.value == "mandatory"}
+    assert mandatory == {
+        ("security-project-private", SECURITY_URN.format(stack)),
+        ("push-mirror-protected-branches-https", MIRROR_URN.format(stack)),
+    }
+
+
+def test_the_module_runs_as_a_command(tmp_path: Path) -> None:
+    bad = subprocess.run(
+        [sys.executable, "-m", "stackctl", "check", "prod", "-c", "mirror.keepDivergentRefs=true"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 1, bad.stderr
+    assert "mandatory  push-mirror-protected-branches-https" in bad.stdout
+    assert bad.stderr == ""
