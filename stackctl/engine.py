@@ -11,8 +11,11 @@ and a fresh import of the project's own modules.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import contextvars
 import hashlib
+import pickletools
 import runpy
 import sys
 import threading
@@ -34,6 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SECRET = "[secret]"  # noqa: S105 (the marker shown instead of a secret)
 UNKNOWN = "[unknown]"
 STACK_TYPE = "pulumi:pulumi:Stack"
+DYNAMIC_TYPE_PREFIX = "pulumi-python:dynamic"
+PROVIDER_KEY = "__provider"
+"""The input in which a dynamic resource carries its pickled provider (dill, base64)."""
 
 
 class EngineError(Exception):
@@ -308,8 +314,9 @@ class _RecordingMonitor(mocks.MockMonitor):
                 name=request.name,
                 parent=request.parent or None,
                 custom=bool(request.custom),
-                inputs=_plain(
-                    json_format.MessageToDict(request.object), self.recorder.reveal_secrets
+                inputs=_readable_provider(
+                    request.type,
+                    _plain(json_format.MessageToDict(request.object), self.recorder.reveal_secrets),
                 ),
                 dependencies=tuple(sorted(request.dependencies)),
                 property_dependencies={
@@ -322,6 +329,37 @@ class _RecordingMonitor(mocks.MockMonitor):
             )
         )
         return response
+
+
+def _readable_provider(type_: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """A dynamic resource's `__provider` as a reviewer reads it, instead of base64."""
+    serialized = inputs.get(PROVIDER_KEY)
+    known = isinstance(serialized, str) and serialized not in (SECRET, UNKNOWN)
+    if type_.startswith(DYNAMIC_TYPE_PREFIX) and known:
+        return {**inputs, PROVIDER_KEY: describe_dynamic_provider(str(serialized))}
+    return inputs
+
+
+_BY_REFERENCE = ["SHORT_BINUNICODE", "SHORT_BINUNICODE", "STACK_GLOBAL", "EMPTY_TUPLE", "NEWOBJ"]
+
+
+def describe_dynamic_provider(serialized: str) -> str:
+    """What a serialized dynamic provider holds, read with `pickletools` (nothing is unpickled).
+
+    A provider class in an importable module, with no attributes, pickles to a reference to the
+    class and nothing else: `[dynamic provider module.Class: by reference, no state]`. Anything
+    else (attributes, a class pickled by value) is reported with its size, so that a provider
+    that starts capturing something shows up in the graph and its diff."""
+    try:
+        data = base64.b64decode(serialized, validate=True)
+        ops = list(pickletools.genops(data))
+    except (binascii.Error, ValueError):
+        return f"[dynamic provider: not a pickle, {len(serialized)} characters]"
+    shape = [op.name for op, _, _ in ops if op.name not in ("PROTO", "FRAME", "MEMOIZE", "STOP")]
+    if shape == _BY_REFERENCE:
+        module, name = (str(arg) for op, arg, _ in ops if op.name == "SHORT_BINUNICODE")
+        return f"[dynamic provider {module}.{name}: by reference, no state]"
+    return f"[dynamic provider with state or pickled by value: {len(data)} bytes]"
 
 
 def _wrap_secret(value: Any) -> Any:
