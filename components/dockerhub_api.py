@@ -42,6 +42,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import (
     ConnectTimeoutError,
+    InvalidHeader,
     MaxRetryError,
     NewConnectionError,
     ProtocolError,
@@ -142,7 +143,10 @@ class _HubRetry(Retry):
     """urllib3's Retry, also honouring Docker Hub's `X-Retry-After` (a Unix time) on a 429."""
 
     def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
-        seconds = super().get_retry_after(response)
+        try:
+            seconds = super().get_retry_after(response)
+        except InvalidHeader:
+            return None  # unreadable: back off as for any other failure
         if seconds is not None:
             return seconds
         stamp = (response.headers.get("X-Retry-After") or "").strip()

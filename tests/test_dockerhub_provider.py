@@ -202,6 +202,13 @@ def test_a_retry_after_longer_than_a_minute_is_cut_to_one(
     assert sleeps == [60]
 
 
+def test_an_unreadable_retry_after_falls_back_to_backoff(hub: FakeHub, sleeps: list[float]) -> None:
+    hub.fail("GET", REPO, 429, times=2, headers={"Retry-After": "soon, promise"})
+    provider.create(props())
+    assert sleeps == [1.0]  # immediate first retry, then the backoff
+    assert hub.count("GET", REPO) == 3
+
+
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_500_502_503_then_success(hub: FakeHub, sleeps: list[float], method: str) -> None:
     path = REPO if method == "GET" else CREATE
