@@ -1,13 +1,15 @@
 """aigw-delivery: the delivery of the AI Gateway and the Duo Workflow Service as one graph.
 
 Built in the order of the delivery diagram (DESIGN.md section 1): the source projects, the
-push mirror between them, then what the later parts hang on them.
+push mirror between them, then what the later parts hang on them, up to the release edge that
+pushes protected release tags to Docker Hub.
 """
 
 import pulumi
 
 from components.mirror import PushMirror
-from components.settings import load_settings
+from components.release import DockerHubRelease
+from components.settings import dockerhub_push_token, load_settings
 from components.source import SourceProject
 
 settings = load_settings()
@@ -31,6 +33,14 @@ security = SourceProject(
     production=settings.production,
 )
 mirror = PushMirror("mirror", source=canonical, target=security, settings=settings.mirror)
+dockerhub = DockerHubRelease(
+    "dockerhub",
+    settings.dockerhub,
+    push_token=dockerhub_push_token(settings),
+    projects=[canonical, security],
+    release=settings.release,
+    production=settings.production,
+)
 
 pulumi.export("environment", settings.environment)
 for name, project in (("canonicalProject", canonical), ("securityProject", security)):
@@ -56,3 +66,4 @@ pulumi.export(
         "consumer": source.package.consumer,
     },
 )
+pulumi.export("dockerHubRepositories", dockerhub.pull_references)

@@ -4,6 +4,10 @@ Every config key of the project is validated here, all at once, before the progr
 a single resource: a bad value fails the run with one message that names each key (as a
 `pulumi config set --path` path), the offending value and the rule it breaks.
 
+One secret comes from elsewhere when the stack has none: the Docker Hub push token is secret
+config (`dockerhubToken`) or, failing that, `DOCKERHUB_TOKEN` in the environment of `pulumi up`;
+it is read here too, so that the rest of the program only ever sees a secret Output.
+
 Settings check the *form* of the config: types, formats, ranges and how values fit together
 (a prod stack adopts its projects, a tag pattern follows the release naming). Whether the
 resulting graph is *safe* (the security project private, the mirror limited to protected
@@ -14,25 +18,33 @@ on the graph, whatever config produced it.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Collection, Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import pulumi
+from pulumi.output import UNKNOWN
 from pulumi.runtime import config as runtime_config
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    SecretStr,
     ValidationError,
     ValidationInfo,
     field_validator,
 )
 from pydantic.alias_generators import to_camel
 
+from components import dockerhub_api
+
 PROJECT = "aigw-delivery"
 ENVIRONMENTS = ("staging", "prod")
+TOKEN_KEY = "dockerhubToken"  # noqa: S105 (the name of the config key, not a token)
+"""The Docker Hub push token: secret config, else `DOCKERHUB_TOKEN` from the environment."""
+TOKEN_ENV = dockerhub_api.ENV_TOKEN
 
 
 class SettingsError(pulumi.RunError):
@@ -114,6 +126,20 @@ def _https_url(value: str) -> str:
 def _hostname(value: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?", value):
         raise ValueError("must be a host name, for example registry.gitlab.com")
+    return value
+
+
+def _dockerhub_namespace(value: str) -> str:
+    problem = dockerhub_api.namespace_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _dockerhub_repository(value: str) -> str:
+    problem = dockerhub_api.repository_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
@@ -258,6 +284,56 @@ class MirrorSettings(_Model):
         return value
 
 
+class DockerHubRepositorySettings(_Model):
+    """One Docker Hub repository. A description left unset is not managed: adopting a live
+    repository then keeps the description it has."""
+
+    name: Annotated[str, AfterValidator(_dockerhub_repository)] | None = None
+    short_description: (
+        Annotated[str, Field(max_length=dockerhub_api.SHORT_DESCRIPTION_MAX)] | None
+    ) = None
+    full_description: (
+        Annotated[str, Field(max_length=dockerhub_api.FULL_DESCRIPTION_MAX)] | None
+    ) = None
+    visibility: Literal["public", "private"] = "public"
+
+
+class DockerHubSettings(_Model):
+    """The Docker Hub end of the release edge: where protected release tags push, and as whom.
+
+    Repositories are keyed by a stable name (the key names the resource; `name` defaults to
+    it), so renaming a repository on Docker Hub is a change of `name`, not a new resource."""
+
+    namespace: Annotated[str, AfterValidator(_dockerhub_namespace)]
+    username: Annotated[str, AfterValidator(_dockerhub_namespace)]
+    """The account the release jobs log in as (`DOCKERHUB_USERNAME`): a Docker ID with a
+    personal access token, or the organization itself with an organization access token."""
+    repositories: Annotated[dict[str, DockerHubRepositorySettings], Field(min_length=1)]
+
+    @field_validator("repositories")
+    @classmethod
+    def _keys_and_names(
+        cls, value: dict[str, DockerHubRepositorySettings]
+    ) -> dict[str, DockerHubRepositorySettings]:
+        for key in value:
+            problem = dockerhub_api.repository_problem(key)
+            if problem:
+                raise ValueError(
+                    f"the key {key!r} names a resource and defaults the name: {problem}"
+                )
+        names = [repo.name or key for key, repo in value.items()]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"two repositories are both named {', '.join(twice)}")
+        return value
+
+    def repository_name(self, key: str) -> str:
+        return self.repositories[key].name or key
+
+    def pull_reference(self, key: str) -> str:
+        return dockerhub_api.pull_reference(self.namespace, self.repository_name(key))
+
+
 class Settings(_Model):
     """All of the stack's config, validated."""
 
@@ -266,6 +342,10 @@ class Settings(_Model):
     source: SourceSettings
     release: ReleaseSettings = ReleaseSettings()
     mirror: MirrorSettings = MirrorSettings()
+    dockerhub: DockerHubSettings
+    dockerhub_token: SecretStr | None = None
+    """The push token (`dockerhubToken` or `DOCKERHUB_TOKEN`), resolved by `parse_settings`;
+    None only in a preview that has neither. Hand it on with `dockerhub_push_token`."""
 
     @property
     def production(self) -> bool:
@@ -282,7 +362,7 @@ def load_settings() -> Settings:
     names = sorted(k[len(prefix) :] for k in _config_keys() if k.startswith(prefix))
     raw = {name: config.get(name) for name in names}
     secret = {name for name in names if runtime_config.is_config_secret(prefix + name)}
-    return parse_settings(raw, secret)
+    return parse_settings(raw, secret, environ=os.environ, dry_run=pulumi.runtime.is_dry_run())
 
 
 def _config_keys() -> set[str]:
@@ -291,11 +371,26 @@ def _config_keys() -> set[str]:
     return set(runtime_config.get_config_env()) | set(runtime_config.CONFIG.get())
 
 
-def parse_settings(raw: Mapping[str, str | None], secret: Collection[str] = ()) -> Settings:
-    """Validate config strings (objects as JSON, as the SDK hands them over) into `Settings`."""
+def parse_settings(
+    raw: Mapping[str, str | None],
+    secret: Collection[str] = (),
+    *,
+    environ: Mapping[str, str] | None = None,
+    dry_run: bool = True,
+) -> Settings:
+    """Validate config strings (objects as JSON, as the SDK hands them over) into `Settings`.
+
+    `environ` supplies `DOCKERHUB_TOKEN` when `dockerhubToken` is not set; `dry_run` says
+    whether the program runs as a preview, which may do without the token."""
     problems: list[str] = []
     values: dict[str, Any] = {}
+    token, token_problems = _push_token(raw.get(TOKEN_KEY), TOKEN_KEY in secret, environ, dry_run)
+    problems.extend(token_problems)
+    if token is not None:
+        values[TOKEN_KEY] = token
     for name, text in raw.items():
+        if name == TOKEN_KEY:
+            continue
         if text is None:
             continue
         field = Settings.model_fields.get(_snake(name))
@@ -319,11 +414,69 @@ def parse_settings(raw: Mapping[str, str | None], secret: Collection[str] = ()) 
     try:
         settings = Settings.model_validate(values, context=context)
     except ValidationError as err:
-        problems.extend(_describe(e, secret) for e in err.errors())
+        problems.extend(_describe(e, {*secret, TOKEN_KEY}) for e in err.errors())
         settings = None
     if problems or settings is None:
         raise SettingsError(problems)
     return settings
+
+
+def _push_token(
+    configured: str | None,
+    is_secret: bool,
+    environ: Mapping[str, str] | None,
+    dry_run: bool,
+) -> tuple[str | None, list[str]]:
+    """The Docker Hub push token: secret config first, then the environment. Its value never
+    appears in a problem, wherever it came from."""
+    if configured:
+        if not is_secret:
+            return None, [
+                _line(
+                    TOKEN_KEY,
+                    "",
+                    None,
+                    "is not a secret: a token in plain text (in a stack file, on a command line) "
+                    f"is a leak; set it with `pulumi config set --secret {PROJECT}:{TOKEN_KEY}`",
+                )
+            ]
+        problem = _maskable(configured)
+        return configured, [_line(TOKEN_KEY, "", "[secret]", problem)] if problem else []
+    from_env = (environ or {}).get(TOKEN_ENV)
+    if from_env:
+        problem = _maskable(from_env)
+        return from_env, [f"  - {TOKEN_ENV} (environment) = [secret]: {problem}"] if problem else []
+    if dry_run:
+        return None, []  # a preview shows the variable with an unknown secret value
+    return None, [
+        _line(
+            TOKEN_KEY,
+            "",
+            None,
+            f"is not set and {TOKEN_ENV} is not in the environment: `pulumi up` needs the Docker "
+            "Hub push token for the DOCKERHUB_PASSWORD CI variables; set it with "
+            f"`pulumi config set --secret {PROJECT}:{TOKEN_KEY}` or export {TOKEN_ENV}",
+        )
+    ]
+
+
+def _maskable(token: str) -> str | None:
+    """GitLab masks (and so can hide) only values of 8 or more characters without whitespace."""
+    if len(token) < 8 or any(c.isspace() for c in token):
+        return (
+            "must be at least 8 characters without whitespace, or GitLab cannot mask and hide "
+            "the DOCKERHUB_PASSWORD variable"
+        )
+    return None
+
+
+def dockerhub_push_token(settings: Settings) -> pulumi.Output[str]:
+    """The push token as a secret Output for the CI variables. In a preview without one, an
+    unknown secret: the preview (and `stackctl graph`) shows the variable, `pulumi up` refused
+    in `parse_settings` already."""
+    if settings.dockerhub_token is None:
+        return pulumi.Output.secret(cast(str, UNKNOWN))
+    return pulumi.Output.secret(settings.dockerhub_token.get_secret_value())
 
 
 def _describe(error: Any, secret: Collection[str]) -> str:
@@ -358,15 +511,18 @@ def _short(value: Any) -> str:
 
 def _known_keys(loc: tuple[Any, ...]) -> list[str]:
     model: Any = Settings
+    key_next = False  # after a mapping of models (repositories), the next part is its key
     for part in loc:
-        if isinstance(part, int):
+        if isinstance(part, int) or key_next:
+            key_next = False
             continue
         field = next(
             (f for n, f in model.model_fields.items() if f.alias == part or n == part), None
         )
         inner = _model_in(field.annotation) if field else None
-        if inner is None:
+        if field is None or inner is None:
             return []
+        key_next = getattr(field.annotation, "__origin__", None) is dict
         model = inner
     return sorted(f.alias or n for n, f in model.model_fields.items())
 

@@ -11,15 +11,19 @@ and a fresh import of the project's own modules.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import contextvars
 import hashlib
 import json
+import pickletools
 import runpy
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SECRET = "[secret]"  # noqa: S105 (the marker shown instead of a secret)
 UNKNOWN = "[unknown]"
 STACK_TYPE = "pulumi:pulumi:Stack"
+DYNAMIC_TYPE_PREFIX = "pulumi-python:dynamic"
+PROVIDER_KEY = "__provider"
+"""The input in which a dynamic resource carries its pickled provider (dill, base64)."""
 
 
 class EngineError(Exception):
@@ -160,35 +167,11 @@ def _run(config: StackConfig, root: Path, unknowns: bool, reveal_secrets: bool) 
     loop = _new_loop()
     recorder = _Recorder(unknowns, reveal_secrets)
     try:
-        _forget_project_modules(root)
-        pulumi.runtime.set_all_config(config.as_sdk_config(), sorted(config.secret_keys))
-        # The SDK keeps the root stack and the set of pending outputs in context variables
-        # whose defaults are shared objects: give this run its own.
-        settings.ROOT.set(None)
-        settings.SETTINGS.outputs = set()
-        mocks.set_mocks(
-            recorder,
-            project=config.project,
-            stack=config.stack,
-            preview=True,
-            monitor=recorder.monitor,
-        )
-        program = str(root / "__main__.py")
-        sys.path.insert(0, str(root))
-        try:
-            loop.run_until_complete(runtime_stack.run_pulumi_func(lambda: _run_program(program)))
-        except pulumi.RunError as err:
-            raise EngineError(str(err), recorder.resources) from err
-        except EngineError as err:
-            raise EngineError(str(err), recorder.resources) from err
-        except Exception as err:
-            raise EngineError(_program_failure(err, root), recorder.resources) from err
-        stack_resource = settings.get_root_resource()
-        assert isinstance(stack_resource, runtime_stack.Stack)
-        outputs = loop.run_until_complete(_resolve(stack_resource.outputs, reveal_secrets))
-        revealed = loop.run_until_complete(_resolve(stack_resource.outputs, True))
+        with _program_imports(root):
+            stack_outputs = _run_program(loop, recorder, config, root)
+        outputs = loop.run_until_complete(_resolve(stack_outputs, reveal_secrets))
+        revealed = loop.run_until_complete(_resolve(stack_outputs, True))
     finally:
-        sys.path.remove(str(root))
         _close(loop)
     return Graph(
         project=config.project,
@@ -197,6 +180,37 @@ def _run(config: StackConfig, root: Path, unknowns: bool, reveal_secrets: bool) 
         outputs=outputs,
         output_fingerprints=fingerprints(revealed),
     )
+
+
+def _run_program(
+    loop: asyncio.AbstractEventLoop, recorder: _Recorder, config: StackConfig, root: Path
+) -> dict[str, Any]:
+    """Run `__main__.py` under the recorder; return what it exported."""
+    pulumi.runtime.set_all_config(config.as_sdk_config(), sorted(config.secret_keys))
+    # The SDK keeps the root stack and the set of pending outputs in context variables
+    # whose defaults are shared objects: give this run its own.
+    settings.ROOT.set(None)
+    settings.SETTINGS.outputs = set()
+    mocks.set_mocks(
+        recorder,
+        project=config.project,
+        stack=config.stack,
+        preview=True,
+        monitor=recorder.monitor,
+    )
+
+    def program() -> None:
+        runpy.run_path(str(root / "__main__.py"), run_name="__main__")
+
+    try:
+        loop.run_until_complete(runtime_stack.run_pulumi_func(program))
+    except (pulumi.RunError, EngineError) as err:
+        raise EngineError(str(err), recorder.resources) from err
+    except Exception as err:
+        raise EngineError(_program_failure(err, root), recorder.resources) from err
+    stack_resource = settings.get_root_resource()
+    assert isinstance(stack_resource, runtime_stack.Stack)
+    return stack_resource.outputs
 
 
 def _program_failure(err: Exception, root: Path) -> str:
@@ -210,10 +224,6 @@ def _program_failure(err: Exception, root: Path) -> str:
     if frames:
         where = f" (at {Path(frames[-1].filename).relative_to(root)}:{frames[-1].lineno})"
     return f"the program failed: {type(err).__name__}: {err}{where}"
-
-
-def _run_program(path: str) -> None:
-    runpy.run_path(path, run_name="__main__")
 
 
 class _Loop(asyncio.SelectorEventLoop):
@@ -263,16 +273,43 @@ def _close(loop: _Loop) -> None:
 _TOOLING = frozenset({"stackctl", "tests", "policy", "bench"})
 
 
-def _forget_project_modules(root: Path) -> None:
-    """Drop the program's own modules so each run imports (and reads config) afresh."""
+@contextmanager
+def _program_imports(root: Path) -> Iterator[None]:
+    """The program imports its own modules (`components`) from `root`, for this run only.
+
+    Modules already imported from `root` are reused: only `components/settings.py` reads
+    config, and only when called, so nothing a module computes at import depends on the
+    stack (tests/test_conventions.py holds the code to that), and re-importing them on every
+    run would cost more than evaluating the program. Modules of the same names imported from
+    another checkout (the revision `diff` reads, a test's scratch project) are set aside for
+    the run and put back after it, so each run sees its own program and its caller keeps its
+    modules."""
     packages = {
         p.stem
         for p in root.iterdir()
         if (p.suffix == ".py" or (p / "__init__.py").exists()) and p.stem not in _TOOLING
     }
-    for name in list(sys.modules):
-        if name.partition(".")[0] in packages:
-            del sys.modules[name]
+
+    def ours(name: str) -> bool:
+        return name.partition(".")[0] in packages
+
+    inside = f"{root}/"
+    foreign = {
+        name: module
+        for name, module in sys.modules.items()
+        if ours(name) and not (getattr(module, "__file__", None) or "").startswith(inside)
+    }
+    for name in foreign:
+        del sys.modules[name]
+    sys.path.insert(0, str(root))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(root))
+        if foreign:
+            for name in [n for n in sys.modules if ours(n)]:
+                del sys.modules[name]
+            sys.modules.update(foreign)
 
 
 class _Recorder(mocks.Mocks):
@@ -329,7 +366,9 @@ class _RecordingMonitor(mocks.MockMonitor):
                 name=request.name,
                 parent=request.parent or None,
                 custom=bool(request.custom),
-                inputs=_plain(inputs, self.recorder.reveal_secrets),
+                inputs=_readable_provider(
+                    request.type, _plain(inputs, self.recorder.reveal_secrets)
+                ),
                 dependencies=tuple(sorted(request.dependencies)),
                 property_dependencies={
                     k: tuple(sorted(v.urns))
@@ -350,6 +389,37 @@ def fingerprints(values: Mapping[str, Any]) -> dict[str, str]:
         key: hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
         for key, value in values.items()
     }
+
+
+def _readable_provider(type_: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """A dynamic resource's `__provider` as a reviewer reads it, instead of base64."""
+    serialized = inputs.get(PROVIDER_KEY)
+    known = isinstance(serialized, str) and serialized not in (SECRET, UNKNOWN)
+    if type_.startswith(DYNAMIC_TYPE_PREFIX) and known:
+        return {**inputs, PROVIDER_KEY: describe_dynamic_provider(str(serialized))}
+    return inputs
+
+
+_BY_REFERENCE = ["SHORT_BINUNICODE", "SHORT_BINUNICODE", "STACK_GLOBAL", "EMPTY_TUPLE", "NEWOBJ"]
+
+
+def describe_dynamic_provider(serialized: str) -> str:
+    """What a serialized dynamic provider holds, read with `pickletools` (nothing is unpickled).
+
+    A provider class in an importable module, with no attributes, pickles to a reference to the
+    class and nothing else: `[dynamic provider module.Class: by reference, no state]`. Anything
+    else (attributes, a class pickled by value) is reported with its size, so that a provider
+    that starts capturing something shows up in the graph and its diff."""
+    try:
+        data = base64.b64decode(serialized, validate=True)
+        ops = list(pickletools.genops(data))
+    except (binascii.Error, ValueError):
+        return f"[dynamic provider: not a pickle, {len(serialized)} characters]"
+    shape = [op.name for op, _, _ in ops if op.name not in ("PROTO", "FRAME", "MEMOIZE", "STOP")]
+    if shape == _BY_REFERENCE:
+        module, name = (str(arg) for op, arg, _ in ops if op.name == "SHORT_BINUNICODE")
+        return f"[dynamic provider {module}.{name}: by reference, no state]"
+    return f"[dynamic provider with state or pickled by value: {len(data)} bytes]"
 
 
 def _wrap_secret(value: Any) -> Any:

@@ -37,6 +37,14 @@ KEY_INPUTS: dict[str, tuple[str, ...]] = {
         "onlyProtectedBranches",
         "keepDivergentRefs",
     ),
+    "gitlab:index/projectVariable:ProjectVariable": (
+        "key",
+        "value",
+        "protected",
+        "masked",
+        "hidden",
+    ),
+    "pulumi-python:dynamic/dockerhub:Repository": ("namespace", "name", "visibility"),
 }
 """Per type, the inputs (dotted paths) worth a glance; other types show their short scalars."""
 
@@ -113,11 +121,14 @@ def key_inputs(resource: Resource) -> list[tuple[str, Any]]:
 
 
 def short_type(type_: str) -> str:
-    """`gitlab:index/project:Project` -> `gitlab:Project`; components keep their token."""
+    """`gitlab:index/project:Project` -> `gitlab:Project`; components keep their token;
+    `pulumi-python:dynamic/dockerhub:Repository` -> `dynamic/dockerhub:Repository`."""
     package, _, rest = type_.partition(":")
     module, _, name = rest.rpartition(":")
     if package in ("aigw", "pulumi") or not module:
         return type_
+    if package == "pulumi-python":  # a dynamic resource: its module says what it is
+        return rest
     return f"{package}:{name}"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,16 @@ import pytest
 import yaml
 
 from stackctl.engine import ROOT, Graph, evaluate
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_real_dockerhub_credentials() -> Iterator[None]:
+    """No test sees a developer's real Docker Hub credentials (the program and the provider
+    read them from the environment), and the graphs are the same wherever the suite runs."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("DOCKERHUB_USERNAME", "DOCKERHUB_TOKEN", "DOCKERHUB_API_URL"):
+            patch.delenv(name, raising=False)
+        yield
 
 
 @pytest.fixture(scope="session")

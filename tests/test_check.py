@@ -45,8 +45,9 @@ def test_both_stacks_pass_every_mandatory_policy(capsys, stack) -> None:
     code, out, err = run(capsys, "check", stack)
     assert (code, err) == (0, "")
     lines = out.splitlines()
+    resources = len(evaluate(stack).resources)
     assert lines[0] == (
-        f"policy pack aigw-delivery · stack {stack} · 15 policies over 17 resources · "
+        f"policy pack aigw-delivery · stack {stack} · 15 policies over {resources} resources · "
         f"config policy/config/{stack}.json"
     )
     assert "mandatory  " not in out
@@ -110,12 +111,26 @@ def test_unsafe_config_is_caught_naming_the_resource(
     assert out.splitlines()[-1].startswith("FAILED: 1 mandatory violation,")
 
 
+def test_docker_hub_repositories_outside_the_stacks_namespace_are_caught(capsys) -> None:
+    code, out, _ = run(capsys, "check", "staging", "-c", "dockerhub.namespace=gitlab")
+    assert code == 1
+    blocks = out.split("mandatory  dockerhub-allowed-namespaces\n")[1:]
+    named = sorted(block.splitlines()[0].split()[-1] for block in blocks)
+    assert named == [
+        "dockerhub-model-gateway",
+        "dockerhub-model-gateway-self-hosted",
+        "dockerhub-model-gateway-self-hosted-fips",
+    ]
+    assert 'is in namespace "gitlab"; this stack may only use gitlabstaging' in out
+
+
 def test_a_stack_checked_without_its_policy_config_is_held_to_production(capsys, tmp_path) -> None:
     empty = tmp_path / "none.json"
     empty.write_text("")
     code, out, _ = run(capsys, "check", "staging", "--policy-config", str(empty))
     assert code == 1
-    assert out.count("mandatory  prod-resources-protected\n") == 2
+    # Two GitLab projects and three Docker Hub repositories, none protected in staging.
+    assert out.count("mandatory  prod-resources-protected\n") == 5
     assert "set protect, retain_on_delete" in out
 
 
@@ -129,7 +144,9 @@ def test_a_stack_checked_without_its_policy_config_is_held_to_production(capsys,
 )
 def test_enforcement_levels_come_from_policy_config(capsys, tmp_path, level, code, shown) -> None:
     config = tmp_path / "prod.json"
-    config.write_text(json.dumps({"security-project-private": {"enforcementLevel": level}}))
+    settings = json.loads((ROOT / "policy/config/prod.json").read_text())
+    settings["security-project-private"] = {"enforcementLevel": level}
+    config.write_text(json.dumps(settings))
     argv = ["check", "prod", "-c", "source.security.visibility=public"]
     status, out, _ = run(capsys, *argv, "--policy-config", str(config))
     assert status == code

@@ -61,7 +61,7 @@ def test_secrets_are_shown_as_markers_never_as_values(prod: Graph) -> None:
 
 def test_components_parent_their_resources(prod: Graph) -> None:
     components = {r.name: r for r in prod.resources if r.type.startswith("aigw:delivery:")}
-    assert set(components) == {"canonical", "security", "mirror"}
+    assert set(components) == {"canonical", "security", "mirror", "dockerhub"}
     for resource in prod.resources:
         if resource.custom:
             parent = prod.get(resource.parent or "")

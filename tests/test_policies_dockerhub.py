@@ -3,11 +3,13 @@ stack's namespaces and protected in production."""
 
 from __future__ import annotations
 
+import pytest
+
 from policy.delivery.dockerhub import dockerhub_allowed_namespaces
 from policy.delivery.protection import prod_resources_protected
 from tests.policy_harness import UNKNOWN, RealAnalyzer, not_checked, resource, settings, violations
 
-DYNAMIC = "pulumi-python:dynamic:Resource"
+DYNAMIC = "pulumi-python:dynamic/dockerhub:Repository"  # the type DockerHubRepository registers
 PROD = {"allowedNamespaces": ["gitlab"]}
 
 
@@ -40,6 +42,12 @@ def test_a_repository_outside_the_stacks_namespaces_is_caught() -> None:
 def test_without_config_no_namespace_is_allowed() -> None:
     [(_, message)] = violations(dockerhub_allowed_namespaces, repository())
     assert message.endswith("may only use no namespace (allowedNamespaces is empty)")
+
+
+@pytest.mark.parametrize("type_", ["pulumi-python:dynamic:Resource", DYNAMIC])
+def test_any_dynamic_type_with_the_properties_is_a_repository(type_: str) -> None:
+    generic = resource(type_, "repo", {"namespace": "evil", "name": "x", "visibility": "public"})
+    assert violations(dockerhub_allowed_namespaces, generic, config=PROD)
 
 
 def test_other_dynamic_resources_are_not_docker_hub_repositories() -> None:

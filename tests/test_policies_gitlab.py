@@ -198,6 +198,7 @@ def test_credentials_that_are_masked_protected_and_hidden_pass() -> None:
             credentials.ci_credentials_masked,
             variable("password", "DOCKERHUB_PASSWORD", **SAFE),
             variable("region", "REGIONS", "us-east1,europe-west2"),
+            variable("user", "DOCKERHUB_USERNAME", "gitlab"),
         )
         == []
     )
@@ -207,7 +208,7 @@ def test_credentials_that_are_masked_protected_and_hidden_pass() -> None:
     ("var", "reason"),
     [
         (variable("a", "DOCKERHUB_PASSWORD", "x"), "its key DOCKERHUB_PASSWORD names a credential"),
-        (variable("b", "DOCKERHUB_USERNAME", "x"), "its key DOCKERHUB_USERNAME names a credential"),
+        (variable("b", "DOCKERHUB_TOKEN", "x"), "its key DOCKERHUB_TOKEN names a credential"),
         (variable("c", "RELEASE_TOKEN", "x"), "its key RELEASE_TOKEN names a credential"),
         (variable("d", "MIRROR", "glpat-0123456789abcdefghij"), "shape of a token or key"),
         (variable("e", "X", "[secret]"), "its value is a Pulumi secret"),

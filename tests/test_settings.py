@@ -158,6 +158,73 @@ BAD_CONFIGS = [
     ("prod", ["gitlab.url=http://gitlab.com"], "aigw-delivery:gitlab.url", "https:// URL"),
     ("prod", ["source.canonical=null"], "aigw-delivery:source.canonical", "valid dictionary"),
     ("prod", ['source={"security": {}}'], "aigw-delivery:source.canonical", "required"),
+    ("prod", ["dockerhub={}"], "aigw-delivery:dockerhub.namespace", "required"),
+    (
+        "prod",
+        ["dockerhub.namespace=GitLab"],
+        "aigw-delivery:dockerhub.namespace",
+        "4 to 30 lowercase letters and digits",
+    ),
+    (
+        "staging",
+        ["dockerhub.namespace=gitlab-staging"],
+        "aigw-delivery:dockerhub.namespace",
+        "4 to 30 lowercase letters and digits",
+    ),
+    (
+        "prod",
+        ["dockerhub.username=bot"],
+        "aigw-delivery:dockerhub.username",
+        "4 to 30 lowercase letters and digits",
+    ),
+    (
+        "prod",
+        ["dockerhub.repositories.model-gateway.name=Model_Gateway"],
+        "aigw-delivery:dockerhub.repositories.model-gateway.name",
+        "Docker Hub repository name",
+    ),
+    (
+        "prod",
+        ["dockerhub.repositories.model-gateway.visibility=internal"],
+        "aigw-delivery:dockerhub.repositories.model-gateway.visibility",
+        "'public' or 'private'",
+    ),
+    (
+        "staging",
+        ["dockerhub.repositories.model-gateway.shortDescription=" + "x" * 101],
+        "aigw-delivery:dockerhub.repositories.model-gateway.shortDescription",
+        "at most 100 characters",
+    ),
+    (
+        "prod",
+        ["dockerhub.repositories.model-gateway.colour=blue"],
+        "aigw-delivery:dockerhub.repositories.model-gateway.colour",
+        "not a known setting (known here: fullDescription, name, shortDescription, visibility)",
+    ),
+    (
+        "prod",
+        ["dockerhub.repositories={}"],
+        "aigw-delivery:dockerhub.repositories",
+        "at least 1 item",
+    ),
+    (
+        "prod",
+        ["dockerhub.repositories.self--hosted={}"],
+        "aigw-delivery:dockerhub.repositories",
+        "the key 'self--hosted' names a resource",
+    ),
+    (
+        "prod",
+        ["dockerhub.repositories.model-gateway.name=model-gateway-self-hosted"],
+        "aigw-delivery:dockerhub.repositories",
+        "two repositories are both named model-gateway-self-hosted",
+    ),
+    (
+        "prod",
+        ["dockerhubToken=dckr_pat_in-plain-text"],
+        "aigw-delivery:dockerhubToken",
+        "is not a secret",
+    ),
 ]
 
 

@@ -33,8 +33,10 @@ CREDENTIALS_CONFIG = PolicyConfigSchema(
             "type": "string",
             "description": "A regular expression (case-insensitive, searched) for the keys of "
             "CI variables that hold credentials.",
+            # A user name is not a credential: DOCKERHUB_USERNAME is the public namespace
+            # (GitLab could not even mask `gitlab`, under 8 characters); its password is.
             "default": r"(^|_)(TOKEN|PASSWORD|PASSWD|PASS|SECRET|CREDENTIALS?|PRIVATE_KEY"
-            r"|API_KEY|ACCESS_KEY)(_|$)|^DOCKERHUB_",
+            r"|API_KEY|ACCESS_KEY)(_|$)",
         },
     }
 )

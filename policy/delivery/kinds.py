@@ -89,16 +89,18 @@ def iam_grant_kind(type_: str) -> IamKind | None:
 
 # --- Docker Hub (the dynamic provider) -----------------------------------------------------
 
-DYNAMIC = "pulumi-python:dynamic:Resource"
+DYNAMIC = "pulumi-python:dynamic"
+"""Python dynamic resources: `pulumi-python:dynamic:Resource`, or with a module and name
+(`pulumi-python:dynamic/dockerhub:Repository`) where the resource class gives them."""
 DOCKERHUB_PROPERTIES = frozenset({"namespace", "name", "visibility"})
 
 
 def is_dockerhub_repository(type_: str, props: Mapping[str, Any]) -> bool:
     """A Docker Hub repository of the dynamic provider.
 
-    Every Python dynamic resource has the type `pulumi-python:dynamic:Resource`, so a Docker
-    Hub repository is recognised by its properties. Its `__provider` input (the pickled
+    A dynamic resource's type names only what its class chose to call it, so a Docker Hub
+    repository is recognised by its properties. Its `__provider` input (the pickled
     provider) is no help: the engine leaves `__`-prefixed keys out of what it sends a policy
     pack (`SkipInternalKeys`), and `stackctl check` does the same.
     """
-    return type_ == DYNAMIC and keys(props) >= DOCKERHUB_PROPERTIES
+    return type_.startswith(DYNAMIC) and keys(props) >= DOCKERHUB_PROPERTIES

@@ -1,0 +1,84 @@
+"""The conventions of DESIGN.md section 4 that the code must keep, checked on the source.
+
+The offline engine reuses the program's modules from one run to the next (re-importing
+them on every run would cost more than evaluating the program), which is safe only while
+no module reads config when it is imported: these tests hold the code to that.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from stackctl.engine import ROOT
+
+PROGRAM = [*sorted((ROOT / "components").glob("*.py")), ROOT / "__main__.py"]
+CONFIG_READERS = {"Config", "get_config", "get_config_env", "CONFIG", "require_object"}
+
+
+def _module_level_calls(tree: ast.Module) -> list[ast.Call]:
+    """Calls made when the module is imported (outside every function body)."""
+    calls: list[ast.Call] = []
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            return
+        if isinstance(node, ast.Call):
+            calls.append(node)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    for statement in tree.body:
+        if not isinstance(statement, ast.ClassDef):
+            visit(statement)
+        else:
+            for item in statement.body:
+                if not isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                    visit(item)
+    return calls
+
+
+def _names(node: ast.AST) -> set[str]:
+    return {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)} | {
+        n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+    }
+
+
+@pytest.mark.parametrize("path", PROGRAM, ids=lambda p: str(p.relative_to(ROOT)))
+def test_only_settings_reads_config(path: Path) -> None:
+    tree = ast.parse(path.read_text())
+    if path.name == "settings.py":
+        return
+    assert not (_names(tree) & CONFIG_READERS), f"{path.name} reads config; settings.py should"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in PROGRAM if p.name != "__main__.py"],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_no_module_reads_config_or_the_environment_when_imported(path: Path) -> None:
+    tree = ast.parse(path.read_text())
+    for call in _module_level_calls(tree):
+        names = _names(call)
+        assert not (names & (CONFIG_READERS | {"load_settings", "environ", "getenv"})), (
+            f"{path.name}:{call.lineno} reads config or the environment at import"
+        )
+
+
+def test_every_component_is_a_delivery_component() -> None:
+    for path in PROGRAM:
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                bases = {ast.unparse(b) for b in node.bases}
+                assert "pulumi.ComponentResource" not in bases or path.name == "base.py", (
+                    f"{path.name}: {node.name} should subclass DeliveryComponent"
+                )
+
+
+def test_the_checker_would_see_a_config_read_at_import() -> None:
+    tree = ast.parse("import pulumi\nREGION = pulumi.Config().get('region')\n")
+    assert any("Config" in _names(c) for c in _module_level_calls(tree))
