@@ -31,6 +31,16 @@ def stack_graph(request: pytest.FixtureRequest) -> Graph:
 
 ProjectFactory = Callable[..., Path]
 
+MINIMAL_CONFIG: dict[str, object] = {
+    "aigw-delivery:environment": "staging",
+    "aigw-delivery:source": {},
+    "aigw-delivery:gcp": {},
+    "aigw-delivery:fleets": {},
+    "aigw-delivery:runway": {},
+}
+"""Every key `Pulumi.yaml` requires, with empty values: enough for the CLI's own checks, for
+tests whose program does not read settings."""
+
 
 @pytest.fixture
 def scratch_project(tmp_path: Path) -> ProjectFactory:
