@@ -62,6 +62,8 @@ class Resource:
     protect: bool
     retain_on_delete: bool
     import_id: str | None
+    ignore_changes: tuple[str, ...] = ()
+    """Input paths the engine leaves alone once created (`ignore_changes`)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -75,6 +77,7 @@ class Resource:
             "protect": self.protect,
             "retainOnDelete": self.retain_on_delete,
             "importId": self.import_id,
+            "ignoreChanges": list(self.ignore_changes),
         }
 
 
@@ -269,7 +272,7 @@ class _Recorder(mocks.Mocks):
         if self.unknowns:
             # A preview of a new stack: nothing exists yet, so ids and outputs are unknown.
             return (args.resource_id or "", dict(args.inputs))
-        fake_id = args.resource_id or f"{args.name}-id"
+        fake_id = args.resource_id or fake_id_of(args.typ, args.name, args.inputs)
         state = {**fake_outputs(args.typ, args.name, fake_id, args.inputs), **args.inputs}
         # The engine keeps the outputs a provider declares secret as secrets; so do we.
         return fake_id, {
@@ -319,6 +322,7 @@ class _RecordingMonitor(mocks.MockMonitor):
                 protect=bool(request.protect),
                 retain_on_delete=bool(request.retainOnDelete),
                 import_id=request.importId or None,
+                ignore_changes=tuple(request.ignoreChanges),
             )
         )
         return response
@@ -378,6 +382,50 @@ def _number(*parts: str) -> int:
     return int(_digest(*parts)[:8], 16) % 90_000_000 + 10_000_000
 
 
+def _project_number(project: Any) -> int:
+    """A Google Cloud project's number: twelve digits, derived from its id."""
+    return int(_digest(str(project), "number")[:12], 16) % 900_000_000_000 + 100_000_000_000
+
+
+def fake_id_of(type_: str, name: str, inputs: Mapping[str, Any]) -> str:
+    """The id a provider would give a new resource: `<name>-id`, unless the program parses
+    ids of that type (a GitLab project id is a number the program passes on as one)."""
+    maker = FAKE_IDS.get(type_)
+    return maker(name, inputs) if maker else f"{name}-id"
+
+
+FAKE_IDS: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
+    "gitlab:index/project:Project": lambda name, inputs: str(_number(name, "project")),
+    "gcp:secretmanager/secret:Secret": lambda name, inputs: (
+        f"projects/{inputs.get('project')}/secrets/{inputs.get('secretId')}"
+    ),
+}
+
+
+def _service_account(name: str, id_: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    email = f"{inputs.get('accountId')}@{inputs.get('project')}.iam.gserviceaccount.com"
+    return {
+        "email": email,
+        "member": f"serviceAccount:{email}",
+        "name": f"projects/{inputs.get('project')}/serviceAccounts/{email}",
+    }
+
+
+def _service_agent(name: str, id_: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    service = str(inputs.get("service", "")).split(".")[0]
+    email = (
+        f"service-{_project_number(inputs.get('project'))}@gcp-sa-{service}.iam.gserviceaccount.com"
+    )
+    return {"email": email, "member": f"serviceAccount:{email}"}
+
+
+def _pool_name(inputs: Mapping[str, Any]) -> str:
+    return (
+        f"projects/{_project_number(inputs.get('project'))}/locations/global/"
+        f"workloadIdentityPools/{inputs.get('workloadIdentityPoolId')}"
+    )
+
+
 def fake_outputs(type_: str, name: str, id_: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
     """Computed outputs for a resource of `type_` (what `new_resource` adds to its inputs)."""
     maker = FAKE_OUTPUTS.get(type_)
@@ -389,10 +437,43 @@ FAKE_OUTPUTS: dict[str, Callable[[str, str, Mapping[str, Any]], dict[str, Any]]]
         "token": f"glpat-offline-{_digest(name)[:20]}",
         "userId": _number(name, "user"),
     },
+    "gitlab:index/pipelineTrigger:PipelineTrigger": lambda name, id_, inputs: {
+        "token": f"glptt-offline-{_digest(name)[:20]}",
+    },
+    "gitlab:index/projectDeployToken:ProjectDeployToken": lambda name, id_, inputs: {
+        "token": f"gldt-offline-{_digest(name)[:20]}",
+        "username": f"gitlab+deploy-token-{_number(name, 'deploy-token')}",
+    },
+    "gcp:serviceaccount/account:Account": _service_account,
+    "gcp:projects/serviceIdentity:ServiceIdentity": _service_agent,
+    "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": lambda name, id_, inputs: {
+        "name": _pool_name(inputs),
+    },
+    "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": (
+        lambda name, id_, inputs: {
+            "name": f"{_pool_name(inputs)}/providers/{inputs.get('workloadIdentityPoolProviderId')}"
+        }
+    ),
+    "gcp:secretmanager/secretVersion:SecretVersion": lambda name, id_, inputs: {
+        "name": f"{inputs.get('secret')}/versions/1",
+        "version": "1",
+    },
+    "gcp:cloudrunv2/service:Service": lambda name, id_, inputs: {
+        "uri": f"https://{inputs.get('name')}-{_project_number(inputs.get('project'))}"
+        f".{inputs.get('location')}.run.app",
+    },
+    "gcp:compute/globalAddress:GlobalAddress": lambda name, id_, inputs: {
+        "address": "34.{}.{}.{}".format(*(int(_digest(name)[i : i + 2], 16) for i in (0, 2, 4))),
+    },
 }
 
 
 FAKE_INVOKES: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    "docker:index/getRegistryImage:getRegistryImage": lambda args: {
+        "id": args.get("name"),
+        "name": args.get("name"),
+        "sha256Digest": f"sha256:{_digest(str(args.get('name')))}",
+    },
     "gitlab:index/getGroup:getGroup": lambda args: {
         "groupId": _number(str(args.get("fullPath"))),
         "fullPath": args.get("fullPath"),
