@@ -37,8 +37,69 @@ KEY_INPUTS: dict[str, tuple[str, ...]] = {
         "onlyProtectedBranches",
         "keepDivergentRefs",
     ),
+    "gitlab:index/pipelineTrigger:PipelineTrigger": ("project",),
+    "gitlab:index/projectVariable:ProjectVariable": (
+        "project",
+        "key",
+        "value",
+        "masked",
+        "protected",
+        "hidden",
+    ),
+    "gitlab:index/projectJobTokenScope:ProjectJobTokenScope": ("project", "targetProjectId"),
+    "gitlab:index/projectDeployToken:ProjectDeployToken": ("project", "scopes", "expiresAt"),
+    "gcp:projects/serviceIdentity:ServiceIdentity": ("service",),
+    "gcp:secretmanager/secret:Secret": ("secretId",),
+    "gcp:secretmanager/secretVersion:SecretVersion": ("secretData",),
+    "gcp:secretmanager/secretIamMember:SecretIamMember": ("secretId", "role", "member"),
+    "gcp:artifactregistry/repository:Repository": (
+        "location",
+        "repositoryId",
+        "mode",
+        "upstream=remoteRepositoryConfig.dockerRepository.customRepository.uri",
+    ),
+    "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": ("workloadIdentityPoolId",),
+    "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": (
+        "workloadIdentityPoolProviderId",
+        "issuer=oidc.issuerUri",
+        "audiences=oidc.allowedAudiences",
+        "attributeCondition",
+    ),
+    "gcp:serviceaccount/account:Account": ("accountId",),
+    "gcp:serviceaccount/iAMMember:IAMMember": ("role", "member"),
+    "gcp:cloudrunv2/service:Service": (
+        "location",
+        "name",
+        "min=template.scaling.minInstanceCount",
+        "max=template.scaling.maxInstanceCount",
+        "concurrency=template.maxInstanceRequestConcurrency",
+        "cpu=template.containers.0.resources.limits.cpu",
+        "memory=template.containers.0.resources.limits.memory",
+        "timeout=template.timeout",
+        "port=template.containers.0.ports.name",
+        "ingress",
+        "deletionProtection",
+    ),
+    "gcp:cloudrunv2/serviceIamMember:ServiceIamMember": ("location", "name", "role", "member"),
+    "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup": (
+        "region",
+        "networkEndpointType",
+        "service=cloudRun.service",
+    ),
+    "gcp:compute/backendService:BackendService": ("protocol", "loadBalancingScheme"),
+    "gcp:compute/uRLMap:URLMap": ("defaultService",),
+    "gcp:compute/managedSslCertificate:ManagedSslCertificate": ("domains=managed.domains",),
+    "gcp:compute/targetHttpsProxy:TargetHttpsProxy": ("urlMap", "sslCertificates"),
+    "gcp:compute/globalAddress:GlobalAddress": ("ipVersion", "addressType"),
+    "gcp:compute/globalForwardingRule:GlobalForwardingRule": (
+        "target",
+        "portRange",
+        "loadBalancingScheme",
+    ),
+    "pulumi:providers:docker": ("registryAuth",),
 }
-"""Per type, the inputs (dotted paths) worth a glance; other types show their short scalars."""
+"""Per type, the inputs worth a glance: dotted paths (a number indexes a list), optionally
+`label=path`; other types show their short scalars."""
 
 
 def render(graph: Graph) -> str:
@@ -108,12 +169,16 @@ def key_inputs(resource: Resource) -> list[tuple[str, Any]]:
             if isinstance(v, str | int | bool) and len(str(v)) <= 60 and not k.startswith("__")
         ][:4]
     found = []
-    for path in paths:
+    for entry in paths:
+        label, _, path = entry.rpartition("=")
         value: Any = resource.inputs
         for part in path.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
+            if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                value = value[int(part)]
+            else:
+                value = value.get(part) if isinstance(value, dict) else None
         if value is not None:
-            found.append((path.rsplit(".", 1)[-1], value))
+            found.append((label or path.rsplit(".", 1)[-1], value))
     return found
 
 

@@ -23,7 +23,7 @@ def test_text_shows_components_resources_settings_and_counts(capsys) -> None:
     assert code == 0
     assert err == ""
     lines = out.splitlines()
-    assert lines[0].startswith("aigw-delivery · stack prod · 17 resources")
+    assert lines[0].startswith("aigw-delivery · stack prod · 106 resources")
     assert "├── aigw:delivery:SourceProject canonical" in out
     assert (
         "gitlab:Project security-project  path=ai-assist visibilityLevel=private  "
@@ -43,7 +43,7 @@ def test_json_is_the_documented_document(capsys) -> None:
     document = json.loads(out)
     assert code == 0
     assert (document["project"], document["stack"]) == ("aigw-delivery", "staging")
-    assert len(document["resources"]) == 17
+    assert len(document["resources"]) == 122
     assert "glpat" not in out
 
 

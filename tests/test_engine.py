@@ -62,7 +62,17 @@ def test_secrets_are_shown_as_markers_never_as_values(prod: Graph) -> None:
 
 def test_components_parent_their_resources(prod: Graph) -> None:
     components = {r.name: r for r in prod.resources if r.type.startswith("aigw:delivery:")}
-    assert set(components) == {"canonical", "security", "mirror"}
+    assert set(components) == {
+        "canonical",
+        "security",
+        "mirror",
+        "pull",
+        "identity",
+        "aigw",
+        "dws",
+        "ai-gateway",
+        "duo-workflow-svc",
+    }
     for resource in prod.resources:
         if resource.custom:
             parent = prod.get(resource.parent or "")
