@@ -88,6 +88,7 @@ class Graph:
     resources: tuple[Resource, ...]
     outputs: Mapping[str, Any]
     _by_urn: dict[str, Resource] = field(default_factory=dict, repr=False, compare=False)
+    _chains: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._by_urn.update({r.urn: r for r in self.resources})
@@ -115,6 +116,24 @@ class Graph:
 
     def children(self, urn: str) -> list[Resource]:
         return [r for r in self.resources if r.parent == urn]
+
+    def chain(self, urn: str) -> tuple[str, ...]:
+        """The longest dependency chain that ends at `urn` (first what must exist first):
+        what the engine must create one after another before it can create `urn`."""
+        if urn not in self._chains:
+            self._chains[urn] = ()  # a guard: Pulumi refuses cycles, a broken graph may not
+            longest = max(
+                (self.chain(d) for d in self.get(urn).dependencies if d in self._by_urn),
+                key=len,
+                default=(),
+            )
+            self._chains[urn] = (*longest, urn)
+        return self._chains[urn]
+
+    def longest_chain(self) -> tuple[str, ...]:
+        """The graph's longest dependency chain: how many resources must be created one
+        after another however parallel the engine is."""
+        return max((self.chain(r.urn) for r in self.resources), key=len, default=())
 
 
 def evaluate(

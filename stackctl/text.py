@@ -130,17 +130,12 @@ def _lines(graph: Graph) -> Iterator[str]:
 def _tree(graph: Graph, node: Resource, indent: str) -> Iterator[str]:
     # Components first, then resources in the order they can be created, then by name.
     children = sorted(
-        graph.children(node.urn), key=lambda r: (r.custom, _depth(graph, r.urn), r.name)
+        graph.children(node.urn), key=lambda r: (r.custom, len(graph.chain(r.urn)), r.name)
     )
     for i, child in enumerate(children):
         last = i == len(children) - 1
         yield f"{indent}{'└── ' if last else '├── '}{describe(child)}"
         yield from _tree(graph, child, indent + ("    " if last else "│   "))
-
-
-def _depth(graph: Graph, urn: str, seen: frozenset[str] = frozenset()) -> int:
-    deps = [d for d in graph.get(urn).dependencies if d not in seen]
-    return 1 + max((_depth(graph, d, seen | {urn}) for d in deps), default=-1)
 
 
 def describe(resource: Resource) -> str:
