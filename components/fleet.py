@@ -136,7 +136,8 @@ class Fleet(DeliveryComponent):
             labels={"managed-by": "aigw-delivery", "fleet": self.component_name},
             template=cloudrunv2.ServiceTemplateArgs(
                 service_account=self.runtime.email,
-                execution_environment=f"EXECUTION_ENVIRONMENT_{fleet.execution_environment.upper()}",
+                execution_environment="EXECUTION_ENVIRONMENT_"
+                + fleet.execution_environment.upper(),
                 timeout=f"{fleet.timeout_seconds}s",
                 max_instance_request_concurrency=fleet.concurrency,
                 scaling=cloudrunv2.ServiceTemplateScalingArgs(

@@ -23,10 +23,17 @@ def staging() -> Graph:
     return evaluate("staging")
 
 
+@pytest.fixture(scope="session")
+def reveal_staging() -> Graph:
+    """Staging with secrets shown: for tests of what a secret is made of (offline fakes)."""
+    return evaluate("staging", reveal_secrets=True)
+
+
 @pytest.fixture(scope="session", params=["staging", "prod"])
 def stack_graph(request: pytest.FixtureRequest) -> Graph:
-    """Each real stack in turn."""
-    return evaluate(request.param)
+    """Each real stack in turn (the same evaluation as the `staging` and `prod` fixtures)."""
+    graph: Graph = request.getfixturevalue(request.param)
+    return graph
 
 
 ProjectFactory = Callable[..., Path]
