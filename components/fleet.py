@@ -161,13 +161,8 @@ class Fleet(DeliveryComponent):
                             cloudrunv2.ServiceTemplateContainerEnvArgs(name=key, value=value)
                             for key, value in sorted(fleet.environment_variables.items())
                         ],
-                        startup_probe=_probe(
-                            fleet.startup_probe, cloudrunv2.ServiceTemplateContainerStartupProbeArgs
-                        ),
-                        liveness_probe=_probe(
-                            fleet.liveness_probe,
-                            cloudrunv2.ServiceTemplateContainerLivenessProbeArgs,
-                        ),
+                        startup_probe=_probe(fleet.startup_probe, "startup"),
+                        liveness_probe=_probe(fleet.liveness_probe, "liveness"),
                     )
                 ],
             ),
@@ -240,21 +235,36 @@ class Fleet(DeliveryComponent):
         }
 
 
-def _probe(probe: ProbeSettings | None, args_type: Any) -> Any:
-    """A probe's settings as the startup or liveness probe arguments of Cloud Run; its port
-    is the container's."""
+_PROBE_ARGS: dict[str, tuple[Any, Any, Any, Any]] = {
+    "startup": (
+        cloudrunv2.ServiceTemplateContainerStartupProbeArgs,
+        cloudrunv2.ServiceTemplateContainerStartupProbeHttpGetArgs,
+        cloudrunv2.ServiceTemplateContainerStartupProbeTcpSocketArgs,
+        cloudrunv2.ServiceTemplateContainerStartupProbeGrpcArgs,
+    ),
+    "liveness": (
+        cloudrunv2.ServiceTemplateContainerLivenessProbeArgs,
+        cloudrunv2.ServiceTemplateContainerLivenessProbeHttpGetArgs,
+        cloudrunv2.ServiceTemplateContainerLivenessProbeTcpSocketArgs,
+        cloudrunv2.ServiceTemplateContainerLivenessProbeGrpcArgs,
+    ),
+}
+"""Cloud Run's argument types for each kind of probe: (probe, httpGet, tcpSocket, grpc)."""
+
+
+def _probe(probe: ProbeSettings | None, kind: str) -> Any:
+    """A probe's settings as Cloud Run's startup or liveness probe; it checks the container's
+    own port."""
     if probe is None:
         return None
-    module = cloudrunv2
-    kind = args_type.__name__.removesuffix("Args")
-    action: dict[str, Any] = {}
+    probe_args, http_get, tcp_socket, grpc = _PROBE_ARGS[kind]
     if probe.type == "httpGet":
-        action["http_get"] = getattr(module, f"{kind}HttpGetArgs")(path=probe.path)
+        action = {"http_get": http_get(path=probe.path)}
     elif probe.type == "tcpSocket":
-        action["tcp_socket"] = getattr(module, f"{kind}TcpSocketArgs")()
+        action = {"tcp_socket": tcp_socket()}
     else:
-        action["grpc"] = getattr(module, f"{kind}GrpcArgs")(service=probe.grpc_service)
-    return args_type(
+        action = {"grpc": grpc(service=probe.grpc_service)}
+    return probe_args(
         initial_delay_seconds=probe.initial_delay_seconds,
         period_seconds=probe.period_seconds,
         timeout_seconds=probe.timeout_seconds,
