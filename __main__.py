@@ -1,15 +1,23 @@
 """aigw-delivery: the delivery of the AI Gateway and the Duo Workflow Service as one graph.
 
 Built in the order of the delivery diagram (DESIGN.md section 1): the source projects, the
-push mirror between them, then what the later parts hang on them, up to the release edge that
+push mirror between them, then what the later parts hang on them: how Artifact Registry
+pulls from the GitLab registries, the identity the deployments deploy with, the fleets, the
+Runway deployment projects that trigger, pull and deploy, and last the release edge that
 pushes protected release tags to Docker Hub.
 """
 
+from datetime import date
+
 import pulumi
 
+from components.fleet import Fleet
+from components.identity import DeployIdentity
 from components.mirror import PushMirror
+from components.pull import RegistryPull
 from components.release import DockerHubRelease
-from components.settings import dockerhub_push_token, load_settings
+from components.runway import RunwayDeployment
+from components.settings import RegistryName, dockerhub_push_token, load_settings
 from components.source import SourceProject
 
 settings = load_settings()
@@ -33,6 +41,41 @@ security = SourceProject(
     production=settings.production,
 )
 mirror = PushMirror("mirror", source=canonical, target=security, settings=settings.mirror)
+
+registries: dict[RegistryName, SourceProject] = {"canonical": canonical, "security": security}
+pull = RegistryPull("pull", settings=settings, sources=registries, today=date.today())
+identity = DeployIdentity(
+    "identity",
+    gcp=settings.gcp,
+    deployments=settings.runway.deployments,
+    production=settings.production,
+)
+fleets = {
+    fleet_id: Fleet(
+        fleet_id,
+        fleet,
+        gcp=settings.gcp,
+        production=settings.production,
+        pull=pull,
+        deployments=settings.runway.of_fleet(fleet_id),
+        deployers=identity.deployers,
+    )
+    for fleet_id, fleet in settings.fleets.items()
+}
+deployments = {
+    deployment_id: RunwayDeployment(
+        deployment_id,
+        deployment,
+        production=settings.production,
+        gcp=settings.gcp,
+        security=security,
+        registry=registries[deployment.pull_from],
+        pull=pull,
+        identity=identity,
+        fleet=fleets[deployment.fleet],
+    )
+    for deployment_id, deployment in settings.runway.deployments.items()
+}
 dockerhub = DockerHubRelease(
     "dockerhub",
     settings.dockerhub,
@@ -66,4 +109,40 @@ pulumi.export(
         "consumer": source.package.consumer,
     },
 )
+pulumi.export(
+    "fleets",
+    {
+        fleet_id: {
+            "hostname": fleet.settings.hostname,
+            "address": fleet.address.address,
+            "image": {"reference": fleet.settings.image, "digest": fleet.digest},
+            "regions": fleet.region_outputs(),
+        }
+        for fleet_id, fleet in fleets.items()
+    },
+)
+pulumi.export(
+    "deploy",
+    {
+        "gcpProject": settings.gcp.project_id,
+        "workloadIdentityProvider": identity.provider.name,
+        "audience": identity.audience,
+        "deployers": {k: account.email for k, account in identity.deployers.items()},
+    },
+)
+pulumi.export(
+    "runwayDeployments",
+    {
+        deployment_id: {
+            "project": deployment.settings.project.path,
+            "fleet": deployment.settings.fleet,
+            "pullsFrom": deployment.settings.pull_from,
+            "regions": deployment.regions,
+            "triggerVariable": deployment.trigger_variable.key,
+        }
+        for deployment_id, deployment in deployments.items()
+    },
+)
+pulumi.export("imageDigests", {fleet_id: fleet.digest for fleet_id, fleet in fleets.items()})
+pulumi.export("pullTokenExpiresAt", pull.expires.isoformat())
 pulumi.export("dockerHubRepositories", dockerhub.pull_references)

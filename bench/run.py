@@ -122,7 +122,7 @@ def _evaluation(runs: int) -> tuple[float, float, int]:
 def _flat_project(graph: Graph, root: Path) -> Path:
     """A project registering `graph`'s custom resources directly, in dependency order."""
     custom = [r for r in graph.resources if r.custom]
-    ordered = sorted(custom, key=lambda r: graph.depth(r.urn))
+    ordered = sorted(custom, key=lambda r: len(graph.chain(r.urn)))
     records = [
         {
             "type": r.type,
@@ -193,7 +193,7 @@ def _counts(graph: Graph) -> dict[str, int]:
         "resources": len(graph.resources),
         "custom": custom,
         "components": len(graph.resources) - custom,
-        "longest_chain": graph.longest_chain(),
+        "longest_chain": len(graph.longest_chain()),
     }
 
 
@@ -215,7 +215,7 @@ def _regions(stack: str) -> dict[str, Any]:
             graph = evaluate(stack, [f"{path}={json.dumps(value[:count])}"])
             sizes[count] = {
                 "resources": len(graph.resources),
-                "longest_chain": graph.longest_chain(),
+                "longest_chain": len(graph.longest_chain()),
             }
         one, full = sizes[1], sizes[len(value)]
         found[fleet] = {

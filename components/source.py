@@ -13,6 +13,7 @@ import pulumi
 import pulumi_gitlab as gitlab
 
 from components.base import DeliveryComponent
+from components.projects import gitlab_project
 from components.settings import (
     GitLabSettings,
     PackageSettings,
@@ -44,23 +45,13 @@ class SourceProject(DeliveryComponent):
         self.gitlab_url = gitlab_settings.url
         self.web_url = f"{gitlab_settings.url}/{project.path}"
         self.image = f"{gitlab_settings.registry_host}/{project.path}/{source.registry.repository}"
-        adopted = project.adopted
         cleanup = source.registry.cleanup
 
-        self.project = gitlab.Project(
-            self.child("project"),
-            # An adopted project keeps what the stack does not set; a new one is named
-            # after its path. Import fails on any input that differs from the live project.
-            name=project.name or (None if adopted else project.slug),
-            path=project.slug,
-            # An adopted project keeps its namespace; only a new one needs it looked up.
-            namespace_id=None
-            if adopted
-            else gitlab.get_group_output(full_path=project.namespace).group_id,
-            description=project.description,
-            visibility_level=project.visibility,
+        self.project = gitlab_project(
+            self,
+            project,
+            production=production,
             default_branch=source.default_branch,
-            initialize_with_readme=None if adopted else True,
             container_registry_access_level="enabled",
             container_expiration_policy=gitlab.ProjectContainerExpirationPolicyArgs(
                 enabled=cleanup.enabled,
@@ -72,9 +63,6 @@ class SourceProject(DeliveryComponent):
             ),
             packages_enabled=True if package else None,
             package_registry_access_level=package.registry_access_level if package else None,
-            # Destroying the stack must never delete a repository: archive it instead.
-            archive_on_destroy=True,
-            opts=self.keep_opts(production, import_=str(project.import_id) if adopted else None),
         )
 
         # Merges only by maintainers, pushes only by maintainers (the security project's

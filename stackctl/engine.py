@@ -73,6 +73,9 @@ class Resource:
     fingerprints: Mapping[str, str] = field(default_factory=dict, compare=False)
     """Per input, a digest of its value with secrets revealed: lets `diff` say that a
     secret changed without showing it. Not part of the JSON document."""
+    ignore_changes: tuple[str, ...] = ()
+    """Input paths the engine leaves alone once created (`ignore_changes`). Not part of the
+    JSON document, whose shape DESIGN.md section 5 fixes; the text tree shows them."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -97,7 +100,7 @@ class Graph:
     outputs: Mapping[str, Any]
     output_fingerprints: Mapping[str, str] = field(default_factory=dict, compare=False)
     _by_urn: dict[str, Resource] = field(default_factory=dict, repr=False, compare=False)
-    _depths: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    _chains: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._by_urn.update({r.urn: r for r in self.resources})
@@ -126,17 +129,23 @@ class Graph:
     def children(self, urn: str) -> list[Resource]:
         return [r for r in self.resources if r.parent == urn]
 
-    def depth(self, urn: str) -> int:
-        """How many resources the longest dependency chain ending at `urn` holds, itself
-        included: what must be created, one after another, before it can be."""
-        if urn not in self._depths:
-            deps = self._by_urn[urn].dependencies
-            self._depths[urn] = 1 + max((self.depth(d) for d in deps), default=0)
-        return self._depths[urn]
+    def chain(self, urn: str) -> tuple[str, ...]:
+        """The longest dependency chain that ends at `urn` (first what must exist first):
+        what the engine must create one after another before it can create `urn`."""
+        if urn not in self._chains:
+            self._chains[urn] = ()  # a guard: Pulumi refuses cycles, a broken graph may not
+            longest = max(
+                (self.chain(d) for d in self.get(urn).dependencies if d in self._by_urn),
+                key=len,
+                default=(),
+            )
+            self._chains[urn] = (*longest, urn)
+        return self._chains[urn]
 
-    def longest_chain(self) -> int:
-        """The longest dependency chain of the graph: its critical path, in resources."""
-        return max((self.depth(r.urn) for r in self.resources), default=0)
+    def longest_chain(self) -> tuple[str, ...]:
+        """The graph's longest dependency chain: how many resources must be created one
+        after another however parallel the engine is."""
+        return max((self.chain(r.urn) for r in self.resources), key=len, default=())
 
 
 def evaluate(
@@ -326,7 +335,7 @@ class _Recorder(mocks.Mocks):
         if self.unknowns:
             # A preview of a new stack: nothing exists yet, so ids and outputs are unknown.
             return (args.resource_id or "", dict(args.inputs))
-        fake_id = args.resource_id or f"{args.name}-id"
+        fake_id = args.resource_id or fake_id_of(args.typ, args.name, args.inputs)
         state = {**fake_outputs(args.typ, args.name, fake_id, args.inputs), **args.inputs}
         # The engine keeps the outputs a provider declares secret as secrets; so do we.
         return fake_id, {
@@ -378,6 +387,7 @@ class _RecordingMonitor(mocks.MockMonitor):
                 retain_on_delete=bool(request.retainOnDelete),
                 import_id=request.importId or None,
                 fingerprints=fingerprints(_plain(inputs, reveal=True)),
+                ignore_changes=tuple(request.ignoreChanges),
             )
         )
         return response
@@ -476,6 +486,50 @@ def _number(*parts: str) -> int:
     return int(_digest(*parts)[:8], 16) % 90_000_000 + 10_000_000
 
 
+def _project_number(project: Any) -> int:
+    """A Google Cloud project's number: twelve digits, derived from its id."""
+    return int(_digest(str(project), "number")[:12], 16) % 900_000_000_000 + 100_000_000_000
+
+
+def fake_id_of(type_: str, name: str, inputs: Mapping[str, Any]) -> str:
+    """The id a provider would give a new resource: `<name>-id`, unless the program parses
+    ids of that type (a GitLab project id is a number the program passes on as one)."""
+    maker = FAKE_IDS.get(type_)
+    return maker(name, inputs) if maker else f"{name}-id"
+
+
+FAKE_IDS: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
+    "gitlab:index/project:Project": lambda name, inputs: str(_number(name, "project")),
+    "gcp:secretmanager/secret:Secret": lambda name, inputs: (
+        f"projects/{inputs.get('project')}/secrets/{inputs.get('secretId')}"
+    ),
+}
+
+
+def _service_account(name: str, id_: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    email = f"{inputs.get('accountId')}@{inputs.get('project')}.iam.gserviceaccount.com"
+    return {
+        "email": email,
+        "member": f"serviceAccount:{email}",
+        "name": f"projects/{inputs.get('project')}/serviceAccounts/{email}",
+    }
+
+
+def _service_agent(name: str, id_: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    service = str(inputs.get("service", "")).split(".")[0]
+    email = (
+        f"service-{_project_number(inputs.get('project'))}@gcp-sa-{service}.iam.gserviceaccount.com"
+    )
+    return {"email": email, "member": f"serviceAccount:{email}"}
+
+
+def _pool_name(inputs: Mapping[str, Any]) -> str:
+    return (
+        f"projects/{_project_number(inputs.get('project'))}/locations/global/"
+        f"workloadIdentityPools/{inputs.get('workloadIdentityPoolId')}"
+    )
+
+
 def fake_outputs(type_: str, name: str, id_: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
     """Computed outputs for a resource of `type_` (what `new_resource` adds to its inputs)."""
     maker = FAKE_OUTPUTS.get(type_)
@@ -487,10 +541,43 @@ FAKE_OUTPUTS: dict[str, Callable[[str, str, Mapping[str, Any]], dict[str, Any]]]
         "token": f"glpat-offline-{_digest(name)[:20]}",
         "userId": _number(name, "user"),
     },
+    "gitlab:index/pipelineTrigger:PipelineTrigger": lambda name, id_, inputs: {
+        "token": f"glptt-offline-{_digest(name)[:20]}",
+    },
+    "gitlab:index/projectDeployToken:ProjectDeployToken": lambda name, id_, inputs: {
+        "token": f"gldt-offline-{_digest(name)[:20]}",
+        "username": f"gitlab+deploy-token-{_number(name, 'deploy-token')}",
+    },
+    "gcp:serviceaccount/account:Account": _service_account,
+    "gcp:projects/serviceIdentity:ServiceIdentity": _service_agent,
+    "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": lambda name, id_, inputs: {
+        "name": _pool_name(inputs),
+    },
+    "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": (
+        lambda name, id_, inputs: {
+            "name": f"{_pool_name(inputs)}/providers/{inputs.get('workloadIdentityPoolProviderId')}"
+        }
+    ),
+    "gcp:secretmanager/secretVersion:SecretVersion": lambda name, id_, inputs: {
+        "name": f"{inputs.get('secret')}/versions/1",
+        "version": "1",
+    },
+    "gcp:cloudrunv2/service:Service": lambda name, id_, inputs: {
+        "uri": f"https://{inputs.get('name')}-{_project_number(inputs.get('project'))}"
+        f".{inputs.get('location')}.run.app",
+    },
+    "gcp:compute/globalAddress:GlobalAddress": lambda name, id_, inputs: {
+        "address": "34.{}.{}.{}".format(*(int(_digest(name)[i : i + 2], 16) for i in (0, 2, 4))),
+    },
 }
 
 
 FAKE_INVOKES: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    "docker:index/getRegistryImage:getRegistryImage": lambda args: {
+        "id": args.get("name"),
+        "name": args.get("name"),
+        "sha256Digest": f"sha256:{_digest(str(args.get('name')))}",
+    },
     "gitlab:index/getGroup:getGroup": lambda args: {
         "groupId": _number(str(args.get("fullPath"))),
         "fullPath": args.get("fullPath"),

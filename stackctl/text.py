@@ -37,16 +37,70 @@ KEY_INPUTS: dict[str, tuple[str, ...]] = {
         "onlyProtectedBranches",
         "keepDivergentRefs",
     ),
+    "gitlab:index/pipelineTrigger:PipelineTrigger": ("project",),
     "gitlab:index/projectVariable:ProjectVariable": (
+        "project",
         "key",
         "value",
-        "protected",
         "masked",
+        "protected",
         "hidden",
     ),
+    "gitlab:index/projectJobTokenScope:ProjectJobTokenScope": ("project", "targetProjectId"),
+    "gitlab:index/projectDeployToken:ProjectDeployToken": ("project", "scopes", "expiresAt"),
+    "gcp:projects/serviceIdentity:ServiceIdentity": ("service",),
+    "gcp:secretmanager/secret:Secret": ("secretId",),
+    "gcp:secretmanager/secretVersion:SecretVersion": ("secretData",),
+    "gcp:secretmanager/secretIamMember:SecretIamMember": ("secretId", "role", "member"),
+    "gcp:artifactregistry/repository:Repository": (
+        "location",
+        "repositoryId",
+        "mode",
+        "upstream=remoteRepositoryConfig.dockerRepository.customRepository.uri",
+    ),
+    "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": ("workloadIdentityPoolId",),
+    "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": (
+        "workloadIdentityPoolProviderId",
+        "issuer=oidc.issuerUri",
+        "audiences=oidc.allowedAudiences",
+        "attributeCondition",
+    ),
+    "gcp:serviceaccount/account:Account": ("accountId",),
+    "gcp:serviceaccount/iAMMember:IAMMember": ("role", "member"),
+    "gcp:cloudrunv2/service:Service": (
+        "location",
+        "name",
+        "min=template.scaling.minInstanceCount",
+        "max=template.scaling.maxInstanceCount",
+        "concurrency=template.maxInstanceRequestConcurrency",
+        "cpu=template.containers.0.resources.limits.cpu",
+        "memory=template.containers.0.resources.limits.memory",
+        "timeout=template.timeout",
+        "port=template.containers.0.ports.name",
+        "ingress",
+        "deletionProtection",
+    ),
+    "gcp:cloudrunv2/serviceIamMember:ServiceIamMember": ("location", "name", "role", "member"),
+    "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup": (
+        "region",
+        "networkEndpointType",
+        "service=cloudRun.service",
+    ),
+    "gcp:compute/backendService:BackendService": ("protocol", "loadBalancingScheme"),
+    "gcp:compute/uRLMap:URLMap": ("defaultService",),
+    "gcp:compute/managedSslCertificate:ManagedSslCertificate": ("domains=managed.domains",),
+    "gcp:compute/targetHttpsProxy:TargetHttpsProxy": ("urlMap", "sslCertificates"),
+    "gcp:compute/globalAddress:GlobalAddress": ("ipVersion", "addressType"),
+    "gcp:compute/globalForwardingRule:GlobalForwardingRule": (
+        "target",
+        "portRange",
+        "loadBalancingScheme",
+    ),
+    "pulumi:providers:docker": ("registryAuth",),
     "pulumi-python:dynamic/dockerhub:Repository": ("namespace", "name", "visibility"),
 }
-"""Per type, the inputs (dotted paths) worth a glance; other types show their short scalars."""
+"""Per type, the inputs worth a glance: dotted paths (a number indexes a list), optionally
+`label=path`; other types show their short scalars."""
 
 
 def render(graph: Graph) -> str:
@@ -77,7 +131,7 @@ def _lines(graph: Graph) -> Iterator[str]:
 def _tree(graph: Graph, node: Resource, indent: str) -> Iterator[str]:
     # Components first, then resources in the order they can be created, then by name.
     children = sorted(
-        graph.children(node.urn), key=lambda r: (r.custom, graph.depth(r.urn), r.name)
+        graph.children(node.urn), key=lambda r: (r.custom, len(graph.chain(r.urn)), r.name)
     )
     for i, child in enumerate(children):
         last = i == len(children) - 1
@@ -97,6 +151,8 @@ def describe(resource: Resource) -> str:
         for flag, on in (("protect", resource.protect), ("retain", resource.retain_on_delete))
         if on
     ]
+    if resource.ignore_changes:
+        flags.append(f"ignores {' '.join(resource.ignore_changes)}")
     if flags:
         parts.append(f"[{', '.join(flags)}]")
     return "  ".join(parts)
@@ -111,12 +167,16 @@ def key_inputs(resource: Resource) -> list[tuple[str, Any]]:
             if isinstance(v, str | int | bool) and len(str(v)) <= 60 and not k.startswith("__")
         ][:4]
     found = []
-    for path in paths:
+    for entry in paths:
+        label, _, path = entry.rpartition("=")
         value: Any = resource.inputs
         for part in path.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
+            if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                value = value[int(part)]
+            else:
+                value = value.get(part) if isinstance(value, dict) else None
         if value is not None:
-            found.append((path.rsplit(".", 1)[-1], value))
+            found.append((label or path.rsplit(".", 1)[-1], value))
     return found
 
 

@@ -33,13 +33,30 @@ def staging() -> Graph:
     return evaluate("staging")
 
 
+@pytest.fixture(scope="session")
+def reveal_staging() -> Graph:
+    """Staging with secrets shown: for tests of what a secret is made of (offline fakes)."""
+    return evaluate("staging", reveal_secrets=True)
+
+
 @pytest.fixture(scope="session", params=["staging", "prod"])
 def stack_graph(request: pytest.FixtureRequest) -> Graph:
-    """Each real stack in turn."""
-    return evaluate(request.param)
+    """Each real stack in turn (the same evaluation as the `staging` and `prod` fixtures)."""
+    graph: Graph = request.getfixturevalue(request.param)
+    return graph
 
 
 ProjectFactory = Callable[..., Path]
+
+MINIMAL_CONFIG: dict[str, object] = {
+    "aigw-delivery:environment": "staging",
+    "aigw-delivery:source": {},
+    "aigw-delivery:gcp": {},
+    "aigw-delivery:fleets": {},
+    "aigw-delivery:runway": {},
+}
+"""Every key `Pulumi.yaml` requires, with empty values: enough for the CLI's own checks, for
+tests whose program does not read settings."""
 
 
 @pytest.fixture

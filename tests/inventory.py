@@ -47,7 +47,10 @@ def check(graph: Graph, inventory: dict[str, Any]) -> list[str]:
     counts = dict(Counter(r.type for r in graph.resources))
     if "counts" in inventory and counts != inventory["counts"]:
         problems.append(f"counts: expected {inventory['counts']}, found {counts}")
-    by_name = {r.name: r.to_json() for r in graph.resources}
+    # The JSON document's fields, and what the engine records beside them.
+    by_name = {
+        r.name: {**r.to_json(), "ignoreChanges": list(r.ignore_changes)} for r in graph.resources
+    }
     for name, expected in (inventory.get("resources") or {}).items():
         if name not in by_name:
             problems.append(f"resources.{name}: not in the graph")

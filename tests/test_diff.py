@@ -12,6 +12,7 @@ import pytest
 from stackctl.cli import main
 from stackctl.diff import compare, identity
 from stackctl.engine import ROOT, Graph, evaluate
+from tests.conftest import MINIMAL_CONFIG
 
 SCRATCH_PROGRAM = """\
 import pulumi
@@ -50,8 +51,12 @@ def test_staging_and_prod_compare_resource_by_resource(capsys) -> None:
     document = json.loads(out)
     assert code == 2
     assert document["equal"] is False
-    assert document["added"] == []
-    assert document["removed"] == []
+    # Prod runs DWS in three regions, staging in one; only staging has the load-test deployment.
+    added = {r["name"] for r in document["added"]}
+    removed = {r["name"] for r in document["removed"]}
+    assert {"dws-europe-west2-service", "dws-asia-northeast1-service"} <= added
+    assert {"dws-loadtest-project", "dws-loadtest-trigger"} <= removed
+    assert not any(name.startswith(("canonical-", "security-", "mirror-")) for name in added)
     changed = {c["name"]: c for c in document["changed"]}
     paths = {c["path"]: c for c in changed["security-project"]["changes"]}
     assert paths["[importId]"]["old"] is None
@@ -70,7 +75,7 @@ def test_a_changed_secret_is_shown_only_as_changed(prod: Graph) -> None:
 
 
 def test_added_and_removed_resources(scratch_project) -> None:
-    base = {"aigw-delivery:environment": "staging", "aigw-delivery:source": {}}
+    base = MINIMAL_CONFIG
     root = scratch_project(
         stacks={
             "a": {**base, "aigw-delivery:projects": ["one", "two"]},
@@ -94,7 +99,7 @@ def test_a_resource_that_moves_to_another_parent_is_replaced(scratch_project) ->
         "parent = Box('box') if pulumi.Config().get_bool('boxed') else None\n"
         "gitlab.Project('p', name='p', opts=pulumi.ResourceOptions(parent=parent))\n"
     )
-    base = {"aigw-delivery:environment": "staging", "aigw-delivery:source": {}}
+    base = MINIMAL_CONFIG
     root = scratch_project(
         stacks={
             "flat": {**base, "aigw-delivery:boxed": False},

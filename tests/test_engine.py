@@ -7,7 +7,7 @@ import json
 import pytest
 
 from stackctl.engine import STACK_TYPE, EngineError, Graph, evaluate
-from tests.conftest import stack_config
+from tests.conftest import MINIMAL_CONFIG, stack_config
 
 
 def test_a_second_run_in_the_same_process_gives_the_same_graph() -> None:
@@ -61,7 +61,18 @@ def test_secrets_are_shown_as_markers_never_as_values(prod: Graph) -> None:
 
 def test_components_parent_their_resources(prod: Graph) -> None:
     components = {r.name: r for r in prod.resources if r.type.startswith("aigw:delivery:")}
-    assert set(components) == {"canonical", "security", "mirror", "dockerhub"}
+    assert set(components) == {
+        "canonical",
+        "security",
+        "mirror",
+        "pull",
+        "identity",
+        "aigw",
+        "dws",
+        "ai-gateway",
+        "duo-workflow-svc",
+        "dockerhub",
+    }
     for resource in prod.resources:
         if resource.custom:
             parent = prod.get(resource.parent or "")
@@ -98,7 +109,7 @@ def test_reordering_config_changes_no_urn() -> None:
 
 def test_two_resources_with_one_urn_are_refused(scratch_project) -> None:
     root = scratch_project(
-        stacks={"x": {"aigw-delivery:environment": "staging", "aigw-delivery:source": {}}},
+        stacks={"x": MINIMAL_CONFIG},
         program=(
             "import pulumi_gitlab as gitlab\n"
             "gitlab.Project('twice', name='a')\n"
@@ -111,7 +122,7 @@ def test_two_resources_with_one_urn_are_refused(scratch_project) -> None:
 
 def test_a_failing_program_names_the_error_and_the_line(scratch_project) -> None:
     root = scratch_project(
-        stacks={"x": {"aigw-delivery:environment": "staging", "aigw-delivery:source": {}}},
+        stacks={"x": MINIMAL_CONFIG},
         program="import pulumi_gitlab as gitlab\n\ngitlab.Project('p', nmae='typo')\n",
     )
     with pytest.raises(
@@ -122,7 +133,7 @@ def test_a_failing_program_names_the_error_and_the_line(scratch_project) -> None
 
 def test_an_invoke_without_an_offline_answer_is_named(scratch_project) -> None:
     root = scratch_project(
-        stacks={"x": {"aigw-delivery:environment": "staging", "aigw-delivery:source": {}}},
+        stacks={"x": MINIMAL_CONFIG},
         program="import pulumi_gitlab as gitlab\n\ngitlab.get_user(username='x')\n",
     )
     with pytest.raises(
@@ -135,15 +146,15 @@ def test_the_program_runs_as_in_a_preview(scratch_project) -> None:
     """Offline nothing is applied: a program may leave a value it lacks unknown, as in
     `pulumi preview`, and must refuse only when it is really applied."""
     root = scratch_project(
-        stacks={"x": {"aigw-delivery:environment": "staging", "aigw-delivery:source": {}}},
+        stacks={"x": MINIMAL_CONFIG},
         program="import pulumi\n\npulumi.export('dry', pulumi.runtime.is_dry_run())\n",
     )
     assert evaluate("x", root=root).outputs == {"dry": True}
 
 
-def test_longest_chain_follows_dependencies(prod: Graph) -> None:
-    # project -> mirror token -> push mirror: nothing longer exists in the source side.
-    assert prod.depth(prod.named("canonical-project").urn) == 1
-    assert prod.depth(prod.named("mirror-token").urn) == 2
-    assert prod.depth(prod.named("mirror-push").urn) == 3
-    assert prod.longest_chain() == 3
+def test_chains_follow_dependencies(prod: Graph) -> None:
+    """The mirror waits for the security project's token, which waits for the project."""
+    names = [prod.get(urn).name for urn in prod.chain(prod.named("mirror-push").urn)]
+    assert names == ["security-project", "mirror-token", "mirror-push"]
+    assert prod.chain(prod.named("canonical-project").urn) == (prod.named("canonical-project").urn,)
+    assert len(prod.longest_chain()) >= len(names)

@@ -73,7 +73,8 @@ def test_both_projects_get_the_push_credentials_only_for_protected_release_tags(
     stack: str, request: pytest.FixtureRequest
 ) -> None:
     graph: Graph = request.getfixturevalue(stack)
-    variables = {v.name: v for v in graph.of_type(VARIABLE)}
+    release = graph.named("dockerhub")
+    variables = {v.name: v for v in graph.of_type(VARIABLE) if v.parent == release.urn}
     assert sorted(variables) == [
         f"dockerhub-{project}-{part}"
         for project in ("canonical", "security")

@@ -225,6 +225,252 @@ BAD_CONFIGS = [
         "aigw-delivery:dockerhubToken",
         "is not a secret",
     ),
+    # --- Google Cloud, fleets and Runway deployments ---
+    (
+        "prod",
+        ["fleets.aigw.regions[0]=us-east9"],
+        "aigw-delivery:fleets.aigw.regions[0]",
+        "is not a Cloud Run region",
+    ),
+    (
+        "prod",
+        ["fleets.aigw.regions[0]=us-eats4"],
+        "aigw-delivery:fleets.aigw.regions[0]",
+        "did you mean 'us-east4'?",
+    ),
+    (
+        "prod",
+        ['fleets.dws.regions=["us-east1", "asia-northeast1", "us-east1"]'],
+        "aigw-delivery:fleets.dws.regions",
+        "names us-east1 more than once",
+    ),
+    ("prod", ["fleets.dws.regions=[]"], "aigw-delivery:fleets.dws.regions", "at least one region"),
+    (
+        "prod",
+        ['runway.deployments.duo-workflow-svc.regions=["us-east1"]'],
+        "aigw-delivery:fleets.dws.regions[1]",
+        "no deployment deploys fleet 'dws' to this region",
+    ),
+    (
+        "prod",
+        ['runway.deployments.ai-gateway.regions=["us-east4", "us-west1"]'],
+        "aigw-delivery:runway.deployments.ai-gateway.regions[1]",
+        "is not a region of fleet 'aigw'",
+    ),
+    (
+        "prod",
+        ["runway.deployments.ai-gateway.fleet=aigw2"],
+        "aigw-delivery:runway.deployments.ai-gateway.fleet",
+        "is not a fleet (fleets: aigw, dws)",
+    ),
+    ("prod", ['fleets.aigw.cpu="3"'], "aigw-delivery:fleets.aigw.cpu", "Cloud Run CPU limit"),
+    ("prod", ["fleets.aigw.cpu=2 cores"], "aigw-delivery:fleets.aigw.cpu", "Cloud Run CPU limit"),
+    ("prod", ["fleets.aigw.memory=8GB"], "aigw-delivery:fleets.aigw.memory", "in Mi or Gi"),
+    ("prod", ["fleets.aigw.memory=64Gi"], "aigw-delivery:fleets.aigw.memory", "128Mi to 32Gi"),
+    (
+        "prod",
+        ["fleets.aigw.memory=16Gi"],
+        "aigw-delivery:fleets.aigw.memory",
+        "needs at least 4 CPUs",
+    ),
+    (
+        "prod",
+        ["fleets.aigw.cpu=500m", "fleets.aigw.memory=512Mi"],
+        "aigw-delivery:fleets.aigw.concurrency",
+        "must be 1 with less than one CPU",
+    ),
+    (
+        "prod",
+        ["fleets.aigw.concurrency=0"],
+        "aigw-delivery:fleets.aigw.concurrency",
+        "greater than or equal to 1",
+    ),
+    (
+        "prod",
+        ["fleets.aigw.concurrency=1001"],
+        "aigw-delivery:fleets.aigw.concurrency",
+        "less than or equal to 1000",
+    ),
+    (
+        "prod",
+        ["fleets.dws.timeoutSeconds=3601"],
+        "aigw-delivery:fleets.dws.timeoutSeconds",
+        "less than or equal to 3600",
+    ),
+    (
+        "prod",
+        ["fleets.dws.minInstances=65"],
+        "aigw-delivery:fleets.dws.minInstances",
+        "must not exceed maxInstances (64)",
+    ),
+    (
+        "staging",
+        ["fleets.aigw.image=model gateway:latest"],
+        "aigw-delivery:fleets.aigw.image",
+        "must be a tag of the model-gateway image",
+    ),
+    (
+        "staging",
+        ["fleets.aigw.image=sha256:abc123"],
+        "aigw-delivery:fleets.aigw.image",
+        "or a digest 'sha256:<64 lowercase hex digits>'",
+    ),
+    (
+        "prod",
+        ["fleets.aigw.image=self-hosted-v18.6.0-ee"],
+        "aigw-delivery:fleets.aigw.image",
+        "prod pins the image by digest",
+    ),
+    (
+        "prod",
+        ["fleets.aigw.http2=true"],
+        "aigw-delivery:fleets.aigw.http2",
+        "answers HTTP/1.1 only on its port",
+    ),
+    (
+        "prod",
+        ["fleets.dws.http2=false"],
+        "aigw-delivery:fleets.dws.http2",
+        "speaks gRPC, which needs HTTP/2 end to end",
+    ),
+    (
+        "prod",
+        ['fleets.dws.startupProbe={"type": "httpGet", "path": "/health"}'],
+        "aigw-delivery:fleets.dws.startupProbe",
+        "does not answer httpGet probes",
+    ),
+    (
+        "prod",
+        ['fleets.aigw.livenessProbe={"type": "tcpSocket"}'],
+        "aigw-delivery:fleets.aigw.livenessProbe",
+        "liveness probes are httpGet or grpc",
+    ),
+    (
+        "prod",
+        ['fleets.aigw.startupProbe={"type": "httpGet"}'],
+        "aigw-delivery:fleets.aigw.startupProbe.path",
+        "needs a path starting with '/'",
+    ),
+    (
+        "prod",
+        ["fleets.aigw.startupProbe.timeoutSeconds=20"],
+        "aigw-delivery:fleets.aigw.startupProbe.timeoutSeconds",
+        "must not exceed periodSeconds (10)",
+    ),
+    (
+        "prod",
+        ["fleets.aigw.startupProbe.periodSeconds=300", "fleets.aigw.startupProbe.timeoutSeconds=5"],
+        "aigw-delivery:fleets.aigw.startupProbe",
+        "at most 240",
+    ),
+    ("prod", ['fleets.aigw.env.PORT="9000"'], "aigw-delivery:fleets.aigw.env", "sets PORT"),
+    (
+        "prod",
+        ['fleets.dws.env.DISABLE_AI_GATEWAY="false"'],
+        "aigw-delivery:fleets.dws.env",
+        "sets DISABLE_AI_GATEWAY",
+    ),
+    (
+        "prod",
+        ["fleets.aigw.serves=gateway"],
+        "aigw-delivery:fleets.aigw.serves",
+        "'ai-gateway' or 'duo-workflow-service'",
+    ),
+    (
+        "prod",
+        ["fleets.aigw.minInstance=1"],
+        "aigw-delivery:fleets.aigw.minInstance",
+        "not a known setting (known here: concurrency, cpu,",
+    ),
+    (
+        "prod",
+        ["fleets.aigw.hostname=https://ai-gateway.runway.gitlab.net"],
+        "aigw-delivery:fleets.aigw.hostname",
+        "lowercase DNS name",
+    ),
+    ("prod", ["fleets={}"], "aigw-delivery:fleets", "at least 1 item"),
+    (
+        "prod",
+        ["runway.deployments.ai-gateway.pullFrom=canonical"],
+        "aigw-delivery:runway.deployments.ai-gateway.pullFrom",
+        "prod deployments pull from the security registry",
+    ),
+    (
+        "prod",
+        ["fleets.aigw.imageRegistry=canonical"],
+        "aigw-delivery:fleets.aigw.imageRegistry",
+        "prod fleets run images from the security registry",
+    ),
+    (
+        "prod",
+        ["runway.deployments.ai-gateway.project.importId=null"],
+        "aigw-delivery:runway.deployments.ai-gateway.project.importId",
+        "prod adopts existing projects",
+    ),
+    (
+        "prod",
+        ['runway.deployments.duo-workflow-svc-load-test={"project": {}, "fleet": "dws"}'],
+        "aigw-delivery:runway.deployments.duo-workflow-svc-load-test",
+        "at most 21 characters",
+    ),
+    (
+        "prod",
+        [
+            "runway.deployments.duo-workflow-svc.project.path="
+            "gitlab-com/gl-infra/platform/runway/deployments/ai-gateway"
+        ],
+        "aigw-delivery:runway.deployments.duo-workflow-svc.project.path",
+        "is also deployment 'ai-gateway''s project",
+    ),
+    (
+        "staging",
+        [
+            "runway.deployments.ai-gateway.project.path=gitlab-org/modelops/applied-ml/"
+            "code-suggestions/aigw-delivery-staging/runway/deployments/ai-gateway"
+        ],
+        "aigw-delivery:runway.deployments.ai-gateway.project",
+        "too long for Workload Identity",
+    ),
+    (
+        "prod",
+        [
+            "runway.deployments.ai-gateway.project.path="
+            "gitlab-org/security/modelops/applied-ml/code-suggestions/ai-assist"
+        ],
+        "aigw-delivery:runway.deployments.ai-gateway.project.path",
+        "is a source project",
+    ),
+    (
+        "prod",
+        ["runway.pullToken.rotationDays=365"],
+        "aigw-delivery:runway.pullToken.rotationDays",
+        "less than or equal to 180",
+    ),
+    ("prod", ["runway.deployments={}"], "aigw-delivery:runway.deployments", "at least 1 item"),
+    (
+        "prod",
+        ["gcp.workloadIdentity.issuer=https://gitlab.example.com"],
+        "aigw-delivery:gcp.workloadIdentity.issuer",
+        "must be the GitLab instance that issues the CI ID tokens (https://gitlab.com)",
+    ),
+    (
+        "prod",
+        ["gcp.workloadIdentity.poolId=gcp-gitlab"],
+        "aigw-delivery:gcp.workloadIdentity.poolId",
+        "not starting with 'gcp-'",
+    ),
+    (
+        "prod",
+        ["gcp.workloadIdentity.audience=two words"],
+        "aigw-delivery:gcp.workloadIdentity.audience",
+        "should match pattern",
+    ),
+    (
+        "prod",
+        ["gcp.projectId=Runway_Prod"],
+        "aigw-delivery:gcp.projectId",
+        "Google Cloud project id",
+    ),
 ]
 
 

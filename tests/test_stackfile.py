@@ -18,6 +18,14 @@ from stackctl.stackfile import (
     parse_path,
     secret_placeholder,
 )
+from tests.conftest import MINIMAL_CONFIG
+
+REST_OF_CONFIG = "".join(
+    f"  {key}: {{}}\n"
+    for key in MINIMAL_CONFIG
+    if key.split(":")[1] not in ("environment", "source")
+)
+"""The other required keys, as stack-file lines, for tests about environment and source."""
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas/pulumi-project.schema.json").read_text())
 
@@ -115,7 +123,7 @@ def test_secure_values_become_secret_placeholders(scratch_project) -> None:
     root = scratch_project(
         stacks={
             "x": "config:\n  aigw-delivery:environment: staging\n"
-            "  aigw-delivery:source:\n    token:\n      secure: v1:abc\n"
+            "  aigw-delivery:source:\n    token:\n      secure: v1:abc\n" + REST_OF_CONFIG
         }
     )
     config = load_stack(root, "x")
@@ -131,7 +139,7 @@ def test_overriding_a_secret_with_a_plain_value_makes_it_plain(scratch_project) 
     root = scratch_project(
         stacks={
             "x": "config:\n  aigw-delivery:environment:\n"
-            "    secure: v1:abc\n  aigw-delivery:source: {}\n"
+            "    secure: v1:abc\n  aigw-delivery:source: {}\n" + REST_OF_CONFIG
         }
     )
     assert "aigw-delivery:environment" in load_stack(root, "x").secret_keys

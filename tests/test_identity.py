@@ -1,0 +1,165 @@
+"""Deploy identity: who may deploy what, through Workload Identity Federation and IAM."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from stackctl.engine import Graph, Resource
+from tests.conftest import stack_config
+
+SA_IAM = "gcp:serviceaccount/iAMMember:IAMMember"
+SERVICE_IAM = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
+BASIC_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
+
+
+def deployments(stack: str) -> dict[str, dict]:
+    found: dict[str, dict] = stack_config(stack)["aigw-delivery:runway"]["deployments"]
+    return found
+
+
+def roles_in(value: object) -> list[str]:
+    """Every IAM role named anywhere in a resource's inputs."""
+    if isinstance(value, dict):
+        return [r for k, v in value.items() for r in ([v] if k == "role" else roles_in(v))]
+    if isinstance(value, list):
+        return [r for v in value for r in roles_in(v)]
+    return []
+
+
+def test_the_pool_and_provider_survive_in_prod(prod: Graph, staging: Graph) -> None:
+    for name in ("identity-pool", "identity-gitlab"):
+        assert prod.named(name).protect
+        assert prod.named(name).retain_on_delete
+        assert not staging.named(name).protect
+
+
+def test_the_provider_trusts_gitlab_tokens_for_the_configured_audience(
+    stack_graph: Graph,
+) -> None:
+    provider = stack_graph.named("identity-gitlab")
+    federation = stack_config(stack_graph.stack)["aigw-delivery:gcp"]["workloadIdentity"]
+    assert provider.inputs["oidc"] == {
+        "issuerUri": "https://gitlab.com",
+        "allowedAudiences": [federation["audience"]],
+    }
+    assert stack_graph.named("identity-pool").urn in provider.dependencies
+    mapping = provider.inputs["attributeMapping"]
+    assert mapping["google.subject"] == "assertion.sub"
+    assert mapping["attribute.project_path"] == "assertion.project_path"
+    assert mapping["attribute.ref_protected"] == "string(assertion.ref_protected)"
+    assert {"attribute.ref", "attribute.ref_type", "attribute.project_id"} <= set(mapping)
+
+
+def test_the_condition_admits_exactly_the_deployment_projects_on_protected_refs(
+    stack_graph: Graph,
+) -> None:
+    condition = stack_graph.named("identity-gitlab").inputs["attributeCondition"]
+    match = re.fullmatch(
+        r'assertion\.project_path in (\[.*\]) && string\(assertion\.ref_protected\) == "true"',
+        condition,
+    )
+    assert match, condition
+    admitted = json.loads(match[1])
+    expected = [d["project"]["path"] for d in deployments(stack_graph.stack).values()]
+    assert sorted(admitted) == sorted(expected)
+    # Neither source project can deploy: only the Runway projects are admitted.
+    for source in stack_graph.outputs["canonicalProject"], stack_graph.outputs["securityProject"]:
+        assert source["path"] not in admitted
+
+
+def test_each_deployer_is_impersonable_only_by_its_own_project(stack_graph: Graph) -> None:
+    pool_name = stack_graph.outputs["deploy"]["workloadIdentityProvider"].rsplit("/providers/")[0]
+    impersonations = [
+        r
+        for r in stack_graph.of_type(SA_IAM)
+        if r.inputs["role"] == "roles/iam.workloadIdentityUser"
+    ]
+    assert len(impersonations) == len(deployments(stack_graph.stack))
+    for deployment_id, settings in deployments(stack_graph.stack).items():
+        deployer = stack_graph.named(f"identity-{deployment_id}-deployer")
+        assert deployer.inputs["accountId"] == f"{deployment_id}-deployer"
+        [binding] = [r for r in impersonations if deployer.urn in r.dependencies]
+        assert binding.inputs["member"] == (
+            f"principalSet://iam.googleapis.com/{pool_name}/attribute.project_path/"
+            + settings["project"]["path"]
+        )
+        assert binding.inputs["serviceAccountId"].endswith(
+            f"/serviceAccounts/{deployment_id}-deployer@"
+            f"{stack_config(stack_graph.stack)['aigw-delivery:gcp']['projectId']}"
+            ".iam.gserviceaccount.com"
+        )
+
+
+def test_deployers_are_run_developers_of_their_own_services_only(stack_graph: Graph) -> None:
+    config = stack_config(stack_graph.stack)
+    fleets = config["aigw-delivery:fleets"]
+    developers = stack_graph.of_type(SERVICE_IAM)
+    expected = {
+        (deployment_id, settings["fleet"], region)
+        for deployment_id, settings in deployments(stack_graph.stack).items()
+        for region in settings.get("regions", fleets[settings["fleet"]]["regions"])
+    }
+    found = set()
+    for binding in developers:
+        assert binding.inputs["role"] == "roles/run.developer"
+        deployment_id = (
+            binding.inputs["member"].removeprefix("serviceAccount:").split("-deployer@")[0]
+        )
+        service = next(
+            stack_graph.get(u)
+            for u in binding.dependencies
+            if stack_graph.get(u).type == "gcp:cloudrunv2/service:Service"
+        )
+        fleet_id = service.name.split("-", 1)[0]
+        assert binding.inputs["name"] == service.inputs["name"]
+        assert binding.inputs["location"] == service.inputs["location"]
+        found.add((deployment_id, fleet_id, service.inputs["location"]))
+    assert found == expected
+
+
+def test_deployers_may_act_as_their_fleets_runtime_account_only(stack_graph: Graph) -> None:
+    users = [
+        r for r in stack_graph.of_type(SA_IAM) if r.inputs["role"] == "roles/iam.serviceAccountUser"
+    ]
+    expected = {
+        (deployment_id, settings["fleet"])
+        for deployment_id, settings in deployments(stack_graph.stack).items()
+    }
+    found = set()
+    for binding in users:
+        account = binding.inputs["serviceAccountId"].rsplit("/serviceAccounts/", 1)[1]
+        assert re.fullmatch(r"[a-z]+-runtime@.*\.iam\.gserviceaccount\.com", account), account
+        deployment_id = (
+            binding.inputs["member"].removeprefix("serviceAccount:").split("-deployer@")[0]
+        )
+        found.add((deployment_id, account.split("-runtime@")[0]))
+    assert found == expected
+
+
+def test_no_basic_role_and_no_project_wide_grant_anywhere(stack_graph: Graph) -> None:
+    granted: list[tuple[Resource, str]] = [
+        (r, role) for r in stack_graph.resources for role in roles_in(dict(r.inputs))
+    ]
+    assert granted
+    assert not [(r.name, role) for r, role in granted if role in BASIC_ROLES]
+    project_level = [
+        r.name
+        for r in stack_graph.resources
+        if re.match(r"gcp:(projects|organizations|folders)/iAM", r.type)
+    ]
+    assert project_level == []
+    # run.developer only ever on a service.
+    assert {r.type for r, role in granted if role == "roles/run.developer"} == {SERVICE_IAM}
+
+
+def test_outputs_name_the_provider_and_the_deployers(prod: Graph) -> None:
+    deploy = prod.outputs["deploy"]
+    assert deploy["workloadIdentityProvider"].endswith(
+        "/locations/global/workloadIdentityPools/gitlab-deployments/providers/gitlab-com"
+    )
+    domain = "gitlab-runway-production.iam.gserviceaccount.com"
+    assert deploy["deployers"] == {
+        "ai-gateway": f"ai-gateway-deployer@{domain}",
+        "duo-workflow-svc": f"duo-workflow-svc-deployer@{domain}",
+    }
