@@ -1,10 +1,13 @@
 """GitLab projects of the diagram, created or adopted by one rule.
 
-A project whose settings give an `importId` is adopted: it keeps what the stack does not set
-(its name, its namespace), and Pulumi refuses the import if an input differs from the live
-project. A project without one is created in its namespace (looked up by path). Either way,
-destroying the stack archives it instead of deleting it, and in prod it is protected and
-survives a delete.
+Prod adopts the projects that exist; staging creates fresh ones. A project is adopted by the
+`importId` its settings give, or, in prod without one, by the id GitLab reports for its path
+(looked up when the program runs, so no id is guessed in a stack file; `pulumi preview`
+shows the id it imports, worth pinning as `importId` once seen). An adopted project keeps
+what the stack does not set (its name, its namespace), and Pulumi refuses the import if an
+input differs from the live project. A created project goes into its namespace (looked up
+by path). Either way, destroying the stack archives it instead of deleting it, and in prod it
+is protected and survives a delete.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ def gitlab_project(
     owner: DeliveryComponent, project: ProjectSettings, *, production: bool, **inputs: Any
 ) -> gitlab.Project:
     """The `<owner>-project` child of `owner`; `inputs` are the part-specific settings."""
-    adopted = project.adopted
+    import_id = adoption_id(project, production=production)
+    adopted = import_id is not None
     return gitlab.Project(
         owner.child("project"),
         # An adopted project keeps what the stack does not set; a new one is named after its
@@ -37,6 +41,15 @@ def gitlab_project(
         initialize_with_readme=None if adopted else True,
         # Destroying the stack must never delete a repository: archive it instead.
         archive_on_destroy=True,
-        opts=owner.keep_opts(production, import_=str(project.import_id) if adopted else None),
+        opts=owner.keep_opts(production, import_=import_id),
         **inputs,
     )
+
+
+def adoption_id(project: ProjectSettings, *, production: bool) -> str | None:
+    """The id `project` is adopted by, or None when the stack creates it."""
+    if project.import_id is not None:
+        return str(project.import_id)
+    if not production:
+        return None
+    return str(gitlab.get_project(path_with_namespace=project.path).id)

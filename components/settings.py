@@ -180,22 +180,14 @@ class GitLabSettings(_Model):
 
 
 class ProjectSettings(_Model):
-    """One GitLab project: created by the stack, or adopted by import where `importId` is set."""
+    """One GitLab project: adopted by import where `importId` is set (and, in prod, by the id
+    of the project at `path` otherwise: `components/projects.py`), created elsewhere."""
 
     path: GitLabPath
     name: str | None = None
     description: str | None = None
     visibility: Literal["private", "internal", "public"]
-    import_id: Annotated[int, Field(gt=0)] | None = Field(default=None, validate_default=True)
-
-    @field_validator("import_id")
-    @classmethod
-    def _prod_adopts(cls, value: int | None, info: ValidationInfo) -> int | None:
-        if value is None and _environment(info) == "prod":
-            raise ValueError(
-                "prod adopts existing projects: set the numeric GitLab project id to import"
-            )
-        return value
+    import_id: Annotated[int, Field(gt=0)] | None = None
 
     @property
     def namespace(self) -> str:
@@ -204,10 +196,6 @@ class ProjectSettings(_Model):
     @property
     def slug(self) -> str:
         return self.path.rsplit("/", 1)[1]
-
-    @property
-    def adopted(self) -> bool:
-        return self.import_id is not None
 
 
 class CleanupPolicy(_Model):
@@ -249,6 +237,16 @@ class SourceSettings(_Model):
     default_branch: Annotated[str, Field(pattern=r"^[A-Za-z0-9._/-]+$")] = "main"
     registry: RegistrySettings = RegistrySettings()
     package: PackageSettings = PackageSettings()
+
+    @field_validator("canonical", "security")
+    @classmethod
+    def _prod_pins_ids(cls, value: ProjectSettings, info: ValidationInfo) -> ProjectSettings:
+        """Their ids are known and stable where a path can move: prod adopts them by id."""
+        if value.import_id is None and _environment(info) == "prod":
+            at = ("source", str(info.field_name), "importId")
+            rule = "prod adopts existing projects: set the numeric GitLab project id to import"
+            raise _problems([(at, None, rule)])
+        return value
 
     @field_validator("security")
     @classmethod
@@ -985,9 +983,24 @@ def parse_settings(
     except ValidationError as err:
         problems.extend(line for e in err.errors() for line in _describe(e, {*secret, TOKEN_KEY}))
         settings = None
+    if settings is not None and not dry_run:
+        problems.extend(
+            _line("fleets", f".{name}.image", fleet.image, PLACEHOLDER_RULE)
+            for name, fleet in settings.fleets.items()
+            if fleet.image == PLACEHOLDER_DIGEST
+        )
     if problems or settings is None:
         raise SettingsError(problems)
     return settings
+
+
+PLACEHOLDER_DIGEST = "sha256:" + "0" * 64
+"""The digest a stack file gives until the image a fleet runs is known: it previews (the
+graph, a merge request's preview) but is never applied."""
+PLACEHOLDER_RULE = (
+    "is the placeholder digest: set the digest of the image the fleet runs today "
+    "(gcloud run services describe) before `pulumi up`"
+)
 
 
 def _push_token(

@@ -578,6 +578,10 @@ FAKE_INVOKES: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
         "name": args.get("name"),
         "sha256Digest": f"sha256:{_digest(str(args.get('name')))}",
     },
+    "gitlab:index/getProject:getProject": lambda args: {
+        "id": str(_number(str(args.get("pathWithNamespace")))),
+        "pathWithNamespace": args.get("pathWithNamespace"),
+    },
     "gitlab:index/getGroup:getGroup": lambda args: {
         "groupId": _number(str(args.get("fullPath"))),
         "fullPath": args.get("fullPath"),

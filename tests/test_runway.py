@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from stackctl.engine import Graph, Resource, fake_id_of
+from stackctl.engine import FAKE_INVOKES, Graph, Resource, fake_id_of
 from tests.conftest import stack_config
 
 PROJECT = "gitlab:index/project:Project"
@@ -54,9 +54,14 @@ def test_staging_has_a_load_test_deployment_and_prod_does_not(staging: Graph, pr
 
 
 def test_prod_adopts_the_deployment_projects_and_protects_them(prod: Graph) -> None:
+    """No id is guessed in the stack file: prod imports the project GitLab has at the path."""
     for deployment_id, settings in deployments("prod").items():
         project = prod.named(f"{deployment_id}-project")
-        assert project.import_id == str(settings["project"]["importId"])
+        assert "importId" not in settings["project"]
+        looked_up = FAKE_INVOKES["gitlab:index/getProject:getProject"](
+            {"pathWithNamespace": settings["project"]["path"]}
+        )
+        assert project.import_id == looked_up["id"]
         assert project.protect
         assert project.retain_on_delete
         # Adopted: its name and namespace are the live project's.
