@@ -140,7 +140,7 @@ def test_secret_config_wins_over_the_environment(
 def test_pulumi_up_without_a_token_fails_saying_how_to_set_it() -> None:
     raw = {
         k.split(":", 1)[1]: v if isinstance(v, str) else json.dumps(v)
-        for k, v in stack_config("prod").items()
+        for k, v in stack_config("staging").items()
     }
     with pytest.raises(SettingsError) as caught:
         parse_settings(raw, environ={}, dry_run=False)
