@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STACK ?= staging
 FORMAT ?= text
 
-.PHONY: venv graph check test lint clean
+.PHONY: venv graph check test lint diagram clean
 
 venv: $(VENV)/.installed
 
@@ -25,6 +25,10 @@ check: venv
 ## test: the whole offline test suite
 test: venv
 	$(BIN)/python -m pytest
+
+## diagram: refresh the prod delivery diagram in README.md from the graph
+diagram: venv
+	$(BIN)/python -m stackctl.docs
 
 ## lint: ruff and mypy, as CI runs them
 lint: venv

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from stackctl import diff, text
+from stackctl import diagram, diff, text
 from stackctl.check import CheckError, check_graph, render
 from stackctl.engine import ROOT, EngineError, evaluate
 from stackctl.policy_config import PolicyConfigError, default_config_file, load_policy_config
@@ -39,7 +39,12 @@ def _parser() -> argparse.ArgumentParser:
 
     graph = verbs.add_parser("graph", help="print what a stack holds, offline (no credentials)")
     graph.add_argument("stack", help="stack name: Pulumi.<stack>.yaml is read")
-    graph.add_argument("--format", choices=("text", "json"), default="text")
+    graph.add_argument(
+        "--format",
+        choices=("text", "json", "mermaid"),
+        default="text",
+        help="text: a tree; json: the graph document; mermaid: the delivery diagram",
+    )
     _add_config_option(graph)
     graph.set_defaults(run=_graph)
 
@@ -113,6 +118,8 @@ def _graph(args: argparse.Namespace) -> int:
     graph = evaluate(args.stack, args.config, root=args.cwd.resolve())
     if args.format == "json":
         print(json.dumps(graph.to_json(), indent=2))
+    elif args.format == "mermaid":
+        print(diagram.mermaid(graph))
     else:
         print(text.render(graph))
     return 0

@@ -1,0 +1,162 @@
+"""The delivery diagram drawn from the graph: every part of DESIGN.md's, and only what the
+graph realises."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from stackctl import diagram
+from stackctl.docs import BLOCK, README, REFRESH, diagram_block
+from stackctl.engine import Graph, evaluate
+from tests.conftest import stack_config
+
+# DESIGN.md section 1's diagram, in this module's node ids (R_ and F_ for deployments and
+# fleets, by their stable names).
+DESIGN_NODES = {
+    "CanonicalMain",
+    "CanonicalTags",
+    "CanonicalStable",
+    "CanonicalCR",
+    "CanonicalPR",
+    "SecurityMain",
+    "SecurityCR",
+    "R_ai_gateway",
+    "R_duo_workflow_svc",
+    "F_aigw",
+    "F_dws",
+    "DH",
+    "LSP",
+}
+DESIGN_EDGES = {
+    ("Canonical", "push mirror", "Security"),
+    ("CanonicalMain", "build", "CanonicalCR"),
+    ("CanonicalMain", "build", "CanonicalPR"),
+    ("SecurityMain", "trigger", "R_ai_gateway"),
+    ("SecurityMain", "trigger", "R_duo_workflow_svc"),
+    ("SecurityMain", "build", "SecurityCR"),
+    ("R_ai_gateway", "pull", "SecurityCR"),
+    ("R_duo_workflow_svc", "pull", "SecurityCR"),
+    ("R_ai_gateway", "deploy", "F_aigw"),
+    ("R_duo_workflow_svc", "deploy", "F_dws"),
+    ("LSP", "depends", "CanonicalPR"),
+    ("CanonicalTags", "push", "DH"),
+}
+
+
+def test_every_node_and_edge_of_the_design_is_drawn(stack_graph: Graph) -> None:
+    drawn = diagram.delivery(stack_graph)
+    assert {n.id for n in drawn.nodes} >= DESIGN_NODES
+    assert {g.id for g in drawn.groups} == {"Canonical", "Security", "Runway", "GCP"}
+    assert drawn.edge_labels() >= DESIGN_EDGES
+
+
+def test_the_load_test_deployment_pulls_from_the_canonical_registry(staging: Graph) -> None:
+    edges = diagram.delivery(staging).edge_labels()
+    assert ("R_dws_loadtest", "pull", "CanonicalCR") in edges
+    assert ("R_dws_loadtest", "deploy", "F_dws") in edges
+    assert not any(e.source == "R_dws_loadtest" for e in diagram.delivery(evaluate("prod")).edges)
+
+
+def test_labels_carry_the_stacks_real_names(prod: Graph) -> None:
+    drawn = diagram.delivery(prod)
+    labels = {n.id: n.label for n in drawn.nodes} | {g.id: g.label for g in drawn.groups}
+    assert labels["Canonical"].endswith("gitlab-org/modelops/applied-ml/code-suggestions/ai-assist")
+    assert "gitlab-com/gl-infra/platform/runway/deployments/ai-gateway" in labels["R_ai_gateway"]
+    assert labels["F_dws"] == (
+        "DWS fleet<br/>duo-workflow-svc.runway.gitlab.net<br/>asia-northeast1, europe-west2, "
+        "us-east1"
+    )
+    assert "gitlab/model-gateway-self-hosted-fips" in labels["DH"]
+    assert labels["CanonicalTags"] == "tags self-hosted-v*-ee"
+    assert labels["LSP"] == "GitLab-LSP<br/>gitlab-org/editor-extensions/gitlab-lsp"
+
+
+def _without(graph: Graph, urns: frozenset[str]) -> Graph:
+    """`graph` as if the program had not registered `urns` (nor anything depending on them)."""
+    kept = tuple(
+        replace(
+            r,
+            property_dependencies={
+                k: tuple(u for u in v if u not in urns) for k, v in r.property_dependencies.items()
+            },
+            dependencies=tuple(u for u in r.dependencies if u not in urns),
+        )
+        for r in graph.resources
+        if r.urn not in urns
+    )
+    return Graph(graph.project, graph.stack, kept, graph.outputs)
+
+
+@pytest.mark.parametrize("edge", sorted(DESIGN_EDGES), ids=lambda e: " ".join(e))
+def test_an_edge_goes_when_the_resources_that_realise_it_go(prod: Graph, edge) -> None:
+    drawn = diagram.delivery(prod)
+    [realised] = [e.realised_by for e in drawn.edges if (e.source, e.label, e.target) == edge]
+    assert realised
+    assert edge not in diagram.delivery(_without(prod, realised)).edge_labels()
+
+
+@pytest.mark.parametrize(
+    ("name", "edge"),
+    [
+        ("mirror-push", ("Canonical", "push mirror", "Security")),
+        ("mirror-token", ("Canonical", "push mirror", "Security")),
+        ("ai-gateway-trigger", ("SecurityMain", "trigger", "R_ai_gateway")),
+        ("ai-gateway-trigger-token", ("SecurityMain", "trigger", "R_ai_gateway")),
+        ("duo-workflow-svc-registry-access", ("R_duo_workflow_svc", "pull", "SecurityCR")),
+        ("ai-gateway-runway-service-account", ("R_ai_gateway", "deploy", "F_aigw")),
+        ("canonical-package-protection", ("LSP", "depends", "CanonicalPR")),
+        ("security-registry-protection", ("SecurityMain", "build", "SecurityCR")),
+        ("canonical-release-tags", ("CanonicalTags", "push", "DH")),
+    ],
+)
+def test_an_edge_goes_when_one_resource_it_needs_goes(prod: Graph, name: str, edge) -> None:
+    assert edge in diagram.delivery(prod).edge_labels()
+    without = _without(prod, frozenset({prod.named(name).urn}))
+    assert edge not in diagram.delivery(without).edge_labels()
+
+
+def test_config_that_removes_what_realises_an_edge_removes_the_edge() -> None:
+    """A private canonical project whose package registry follows it: GitLab-LSP cannot
+    install the package any more, and the picture says so."""
+    private = evaluate(
+        "prod",
+        [
+            "source.canonical.visibility=private",
+            "source.package.registryAccessLevel=enabled",
+        ],
+    )
+    drawn = diagram.delivery(private)
+    assert ("LSP", "depends", "CanonicalPR") not in drawn.edge_labels()
+    assert drawn.node("LSP") is None
+    assert ("CanonicalMain", "build", "CanonicalPR") in drawn.edge_labels()
+
+
+def test_a_deployment_taken_out_of_the_config_leaves_the_picture() -> None:
+    deployments = stack_config("staging")["aigw-delivery:runway"]["deployments"]
+    kept = {k: v for k, v in deployments.items() if k != "dws-loadtest"}
+    graph = evaluate("staging", [f"runway.deployments={json.dumps(kept)}"])
+    drawn = diagram.delivery(graph)
+    assert drawn.node("R_dws_loadtest") is None
+    assert not any("R_dws_loadtest" in (e.source, e.target) for e in drawn.edges)
+    assert ("R_duo_workflow_svc", "deploy", "F_dws") in drawn.edge_labels()
+
+
+def test_changed_parts_are_highlighted(prod: Graph) -> None:
+    mirror = prod.named("mirror-push").urn
+    service = prod.named("aigw-us-east4-service").urn
+    text = diagram.mermaid(prod, highlight={mirror, service})
+    lines = text.splitlines()
+    edges = [line for line in lines if " --> " in line]
+    mirror_edge = next(i for i, line in enumerate(edges) if "push mirror" in line)
+    assert f"  linkStyle {mirror_edge} stroke:#e8590c,stroke-width:3px" in lines
+    assert "  class F_aigw changed" in lines
+    assert "classDef changed" not in diagram.mermaid(prod)
+
+
+def test_the_readme_shows_the_current_prod_diagram() -> None:
+    match = BLOCK.search(README.read_text())
+    assert match, f"README.md lost its generated diagram block; restore it and run {REFRESH}"
+    assert match.group(0) == diagram_block(), f"README.md's diagram is stale: run {REFRESH}"
