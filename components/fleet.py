@@ -27,8 +27,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import pulumi
-from pulumi_gcp import cloudrunv2, compute, serviceaccount
+from pulumi_gcp import cloudrunv2, serviceaccount
 
+from components import compute
 from components.base import DeliveryComponent
 from components.pull import RegistryPull
 from components.settings import (
@@ -92,7 +93,7 @@ class Fleet(DeliveryComponent):
                 project=project,
                 region=region,
                 network_endpoint_type="SERVERLESS",
-                cloud_run=compute.RegionNetworkEndpointGroupCloudRunArgs(service=service.name),
+                cloud_run={"service": service.name},
                 opts=self.child_opts(),
             )
             for deployment_id, deployment in deployments.items():
@@ -183,9 +184,7 @@ class Fleet(DeliveryComponent):
             load_balancing_scheme="EXTERNAL_MANAGED",
             # gRPC needs HTTP/2 from the load balancer to the service as well.
             protocol="HTTP2" if fleet.http2 else "HTTPS",
-            backends=[
-                compute.BackendServiceBackendArgs(group=negs[region].id) for region in sorted(negs)
-            ],
+            backends=[{"group": negs[region].id} for region in sorted(negs)],
             opts=self.child_opts(),
         )
         self.url_map = compute.URLMap(
@@ -197,7 +196,7 @@ class Fleet(DeliveryComponent):
         self.certificate = compute.ManagedSslCertificate(
             self.child("certificate"),
             project=project,
-            managed=compute.ManagedSslCertificateManagedArgs(domains=[fleet.hostname]),
+            managed={"domains": [fleet.hostname]},
             opts=self.child_opts(),
         )
         self.proxy = compute.TargetHttpsProxy(

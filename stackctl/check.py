@@ -49,10 +49,11 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown
 
 from policy.delivery import POLICIES, pack_arguments
 from stackctl.engine import SECRET, UNKNOWN, Graph, Resource
+from stackctl.errors import StackctlError
 from stackctl.policy_config import POLICY_DIR, PolicySettings
 
 
-class CheckError(Exception):
+class CheckError(StackctlError):
     """A policy failed while it ran (a bug in the pack, not a violation)."""
 
 

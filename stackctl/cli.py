@@ -8,10 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from stackctl import diagram, diff, text
-from stackctl.check import CheckError, check_graph, render
-from stackctl.engine import ROOT, EngineError, evaluate
-from stackctl.policy_config import PolicyConfigError, default_config_file, load_policy_config
+from stackctl.engine import ROOT, evaluate
+from stackctl.errors import StackctlError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -19,7 +17,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
-    except (EngineError, PolicyConfigError, CheckError) as err:
+    except StackctlError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
 
@@ -93,7 +91,12 @@ def _add_config_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+# Each verb imports what only it needs: `graph` must start fast (docs/benchmarks.md).
+
+
 def _diff(args: argparse.Namespace) -> int:
+    from stackctl import diff
+
     root = args.cwd.resolve()
     result = diff.compare(
         diff.load(args.left, root), diff.load(args.right, root), args.left, args.right
@@ -106,6 +109,9 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from stackctl.check import check_graph, render
+    from stackctl.policy_config import default_config_file, load_policy_config
+
     config_file = args.policy_config or default_config_file(args.stack)
     settings = load_policy_config(config_file)
     graph = evaluate(args.stack, args.config, root=args.cwd.resolve(), unknowns=True)
@@ -115,6 +121,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _graph(args: argparse.Namespace) -> int:
+    from stackctl import diagram, text
+
     graph = evaluate(args.stack, args.config, root=args.cwd.resolve())
     if args.format == "json":
         print(json.dumps(graph.to_json(), indent=2))

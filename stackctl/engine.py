@@ -33,6 +33,7 @@ from google.protobuf import json_format
 from pulumi.runtime import mocks, rpc, settings
 from pulumi.runtime import stack as runtime_stack
 
+from stackctl.errors import StackctlError
 from stackctl.stackfile import StackConfig, StackFileError, load_stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +45,7 @@ PROVIDER_KEY = "__provider"
 """The input in which a dynamic resource carries its pickled provider (dill, base64)."""
 
 
-class EngineError(Exception):
+class EngineError(StackctlError):
     """The program could not be evaluated: bad stack file, bad config, or a failing program.
 
     `resources` holds what was registered before the failure (for a config that fails

@@ -21,11 +21,12 @@ import jsonschema
 from pulumi_policy import EnforcementLevel, Policy
 
 from policy.delivery import POLICIES, pack_arguments
+from stackctl.errors import StackctlError
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
 
 
-class PolicyConfigError(Exception):
+class PolicyConfigError(StackctlError):
     """A policy config file the Pulumi CLI (or, for typos, this check) would refuse."""
 
 

@@ -69,20 +69,27 @@ def scratch_project(tmp_path: Path) -> ProjectFactory:
     """
 
     def make(stacks: dict[str, object] | None = None, program: str | None = None) -> Path:
-        root = tmp_path / "project"
-        root.mkdir()
-        shutil.copy(ROOT / "Pulumi.yaml", root)
-        (root / "components").symlink_to(ROOT / "components")
-        if program is None:
-            shutil.copy(ROOT / "__main__.py", root)
-        else:
-            (root / "__main__.py").write_text(program)
-        for name, content in (stacks or {}).items():
-            text = content if isinstance(content, str) else yaml.safe_dump({"config": content})
-            (root / f"Pulumi.{name}.yaml").write_text(text)
-        return root
+        return make_scratch_project(tmp_path, stacks, program)
 
     return make
+
+
+def make_scratch_project(
+    base: Path, stacks: dict[str, object] | None = None, program: str | None = None
+) -> Path:
+    """The scratch project of `scratch_project`, under `base` (for module-scoped fixtures)."""
+    root = base / "project"
+    root.mkdir()
+    shutil.copy(ROOT / "Pulumi.yaml", root)
+    (root / "components").symlink_to(ROOT / "components")
+    if program is None:
+        shutil.copy(ROOT / "__main__.py", root)
+    else:
+        (root / "__main__.py").write_text(program)
+    for name, content in (stacks or {}).items():
+        text = content if isinstance(content, str) else yaml.safe_dump({"config": content})
+        (root / f"Pulumi.{name}.yaml").write_text(text)
+    return root
 
 
 def stack_config(stack: str) -> dict[str, Any]:
