@@ -39,9 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument("stack", help="stack name: Pulumi.<stack>.yaml is read")
     graph.add_argument(
         "--format",
-        choices=("text", "json", "mermaid"),
+        choices=("text", "json", "mermaid", "hash"),
         default="text",
-        help="text: a tree; json: the graph document; mermaid: the delivery diagram",
+        help="text: a tree; json: the graph document; mermaid: the delivery diagram; hash: "
+        "the sha256 a `pulumi up` from CI records (AIGW_GRAPH_HASH) and promote checks",
     )
     _add_config_option(graph)
     graph.set_defaults(run=_graph)
@@ -124,7 +125,11 @@ def _graph(args: argparse.Namespace) -> int:
     from stackctl import diagram, text
 
     graph = evaluate(args.stack, args.config, root=args.cwd.resolve())
-    if args.format == "json":
+    if args.format == "hash":
+        from stackctl.provenance import graph_hash
+
+        print(graph_hash(graph))
+    elif args.format == "json":
         print(json.dumps(graph.to_json(), indent=2))
     elif args.format == "mermaid":
         print(diagram.mermaid(graph))
