@@ -76,6 +76,31 @@ def _parser() -> argparse.ArgumentParser:
         "default: policy/config/<stack>.json if it exists",
     )
     check.set_defaults(run=_check)
+
+    report = verbs.add_parser(
+        "report",
+        help="a merge-request note and GitLab's widget report from `pulumi preview --json`",
+        description="Read the output of `pulumi preview --json` and write DIR/note.md (the "
+        "merge-request note) and DIR/plan.json (GitLab's terraform report: create, update, "
+        "delete). Exit 0: the preview succeeded; 2: the preview failed (the note says why, "
+        "no plan.json); 1: the input cannot be read or the note cannot be posted.",
+    )
+    report.add_argument("preview", type=Path, metavar="PREVIEW.json")
+    report.add_argument("--stack", required=True, help="the stack the preview is of")
+    report.add_argument("--out-dir", type=Path, required=True, metavar="DIR")
+    report.add_argument(
+        "--events",
+        type=Path,
+        metavar="FILE",
+        help="the preview's engine event log (PULUMI_DEBUG_COMMANDS=true pulumi preview "
+        "--event-log FILE): the policy violations, which the JSON document does not carry",
+    )
+    report.add_argument(
+        "--no-diagram",
+        action="store_true",
+        help="leave out the delivery diagram (it evaluates the stack offline)",
+    )
+    report.set_defaults(run=_report)
     return parser
 
 
@@ -136,3 +161,19 @@ def _graph(args: argparse.Namespace) -> int:
     else:
         print(text.render(graph))
     return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    import os
+
+    from stackctl import report
+
+    return report.run(
+        args.preview,
+        stack=args.stack,
+        out_dir=args.out_dir,
+        events=args.events,
+        diagram=not args.no_diagram,
+        root=args.cwd.resolve(),
+        environ=os.environ,
+    )
