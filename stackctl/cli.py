@@ -96,6 +96,12 @@ def _parser() -> argparse.ArgumentParser:
         "--event-log FILE): the policy violations, which the JSON document does not carry",
     )
     report.add_argument(
+        "--post",
+        action="store_true",
+        help="create or update this stack's note on the merge request (CI_SERVER_URL, "
+        "CI_PROJECT_ID, CI_MERGE_REQUEST_IID, PREVIEW_NOTE_TOKEN)",
+    )
+    report.add_argument(
         "--no-diagram",
         action="store_true",
         help="leave out the delivery diagram (it evaluates the stack offline)",
@@ -173,6 +179,7 @@ def _report(args: argparse.Namespace) -> int:
         stack=args.stack,
         out_dir=args.out_dir,
         events=args.events,
+        post=args.post,
         diagram=not args.no_diagram,
         root=args.cwd.resolve(),
         environ=os.environ,

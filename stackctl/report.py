@@ -35,7 +35,7 @@ from stackctl.text import short_type
 
 SUCCEEDED = 0
 PREVIEW_FAILED = 2
-"""Exit codes of `stackctl report`; 1 is an input it cannot read."""
+"""Exit codes of `stackctl report`; 1 is an input it cannot read or a note it cannot post."""
 
 MARKER = "<!-- aigw-delivery preview: {stack} -->"
 """The hidden first line that finds this stack's note again on the merge request."""
@@ -70,11 +70,12 @@ def run(
     stack: str,
     out_dir: Path,
     events: Path | None,
+    post: bool,
     diagram: bool,
     root: Path,
     environ: Mapping[str, str],
 ) -> int:
-    """`stackctl report`: read, render, write `note.md` and `plan.json`."""
+    """`stackctl report`: read, render, write `note.md` and `plan.json`, post if asked."""
     document = previews.load(preview_file)
     log = previews.read_events(events) if events is not None else None
     result = outcome(document, log)
@@ -104,6 +105,11 @@ def run(
         f"delete; wrote {out_dir / 'note.md'}"
         + ("" if result.failed else f" and {out_dir / 'plan.json'}")
     )
+    if post:
+        from stackctl import notes
+
+        posted = notes.post(note, marker(stack), notes.target_from(environ))
+        print(f"{stack}: {posted.action} the merge request note {posted.url}")
     if result.failed:
         print(
             f"{stack}: the preview failed ({result.errors} error diagnostics, "
