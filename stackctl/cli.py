@@ -107,6 +107,24 @@ def _parser() -> argparse.ArgumentParser:
         help="leave out the delivery diagram (it evaluates the stack offline)",
     )
     report.set_defaults(run=_report)
+
+    promote = verbs.add_parser(
+        "promote",
+        help="the promotion gate: may prod get this commit? (changes nothing)",
+        description="Refuse unless the --from stack's last successful apply came from CI at "
+        "this commit with this commit's graph; then print what the --to stack will get. Reads "
+        "both stacks' outputs with `pulumi stack output --json`. Exit 0: allowed; 3: refused; "
+        "1: the gate could not be evaluated.",
+    )
+    promote.add_argument("--from", dest="source", default="staging", metavar="STACK")
+    promote.add_argument("--to", dest="target", default="prod", metavar="STACK")
+    promote.add_argument(
+        "--revision",
+        metavar="REV",
+        help="the commit being promoted; default: $CI_COMMIT_SHA, else the checkout's HEAD "
+        "(the checkout is what is evaluated: run it in a checkout of that commit)",
+    )
+    promote.set_defaults(run=_promote)
     return parser
 
 
@@ -184,3 +202,19 @@ def _report(args: argparse.Namespace) -> int:
         root=args.cwd.resolve(),
         environ=os.environ,
     )
+
+
+def _promote(args: argparse.Namespace) -> int:
+    from stackctl import promote
+
+    try:
+        return promote.run(
+            args.source,
+            args.target,
+            root=args.cwd.resolve(),
+            revision=args.revision,
+            out=sys.stdout,
+        )
+    except promote.RefusedError as refusal:
+        print(f"refused: {refusal}", file=sys.stderr)
+        return promote.REFUSED
