@@ -186,7 +186,7 @@ def parse(text: str, source: str = "preview") -> Preview:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as err:
-        if err.pos >= len(text.rstrip()):
+        if err.pos >= len(text.rstrip()) or _ends_early(text):
             raise PreviewError(
                 f"{source} is truncated (it ends at line {err.lineno}, column {err.colno} in "
                 "the middle of the document): the preview was cut off before it finished "
@@ -226,6 +226,28 @@ def parse(text: str, source: str = "preview") -> Preview:
         change_summary={str(k): int(v) for k, v in summary.items()},
         maybe_corrupt=bool(document.get("maybeCorrupt", False)),
     )
+
+
+def _ends_early(text: str) -> bool:
+    """Whether the text stops inside a string or with objects or lists still open, every
+    bracket before that matching: cut off, rather than wrong somewhere in the middle."""
+    open_brackets: list[str] = []
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            open_brackets.append("}" if char == "{" else "]")
+        elif char in "}]" and (not open_brackets or open_brackets.pop() != char):
+            return False
+    return in_string or bool(open_brackets)
 
 
 class _Reader:

@@ -75,9 +75,18 @@ def run(
     root: Path,
     environ: Mapping[str, str],
 ) -> int:
-    """`stackctl report`: read, render, write `note.md` and `plan.json`, post if asked."""
-    document = previews.load(preview_file)
-    log = previews.read_events(events) if events is not None else None
+    """`stackctl report`: read, render, write `note.md` and `plan.json`, post if asked.
+
+    An input that cannot be read is an error (exit 1); with `--post`, the note on the merge
+    request is replaced by one saying so first, so it never goes on showing an older
+    preview as if it were this pipeline's."""
+    try:
+        document = previews.load(preview_file)
+        log = previews.read_events(events) if events is not None else None
+    except previews.PreviewError as err:
+        if post:
+            _post_unreadable(stack, str(err), out_dir, environ)
+        raise
     result = outcome(document, log)
     drawn, why_not = _draw(document, stack, root) if diagram else (None, "")
     note = render(
@@ -118,6 +127,33 @@ def run(
         )
         return PREVIEW_FAILED
     return SUCCEEDED
+
+
+def _post_unreadable(stack: str, problem: str, out_dir: Path, environ: Mapping[str, str]) -> None:
+    from stackctl import notes
+
+    note = "\n".join(
+        [
+            marker(stack),
+            f"#### Pulumi preview of `{_code(stack)}`",
+            "",
+            "**No report**: the preview's output could not be read, so nothing here says what "
+            "this change does to the stack. The job log has the preview's own error.",
+            "",
+            *_fenced("text", scrub(problem).splitlines()),
+            "",
+            f"<sub>{_footer(environ)}</sub>",
+            "",
+        ]
+    )
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "note.md").write_text(note, encoding="utf-8")
+        (out_dir / "plan.json").unlink(missing_ok=True)
+    except OSError:
+        pass  # the error being reported matters more than this copy of it
+    posted = notes.post(note, marker(stack), notes.target_from(environ))
+    print(f"{stack}: {posted.action} the merge request note {posted.url} (no report)")
 
 
 def _draw(document: Preview, stack: str, root: Path) -> tuple[str | None, str]:

@@ -205,3 +205,23 @@ def test_a_note_over_gitlabs_limit_is_cut_and_points_at_the_artifact(
     assert len(posted) <= 1_000_000
     assert posted.endswith("The whole report is `note.md` in the job's artifacts._\n")
     assert "```\n</details>\n\n_The note was cut here" in posted
+
+
+def test_an_unreadable_preview_replaces_the_note_instead_of_leaving_it_stale(
+    gitlab: FakeGitLab, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert report(tmp_path, "updates.json", "staging") == 0
+    truncated = tmp_path / "preview.json"
+    truncated.write_text((PREVIEWS / "updates.json").read_text()[:500])
+    code = main(
+        [
+            *("report", str(truncated), "--stack", "staging"),
+            *("--out-dir", str(tmp_path / "staging"), "--no-diagram", "--post"),
+        ]
+    )
+    assert code == 1
+    assert f"error: {truncated} is truncated" in capsys.readouterr().err
+    [body] = bodies_of(gitlab, "staging")
+    assert "**No report**: the preview's output could not be read" in body
+    assert "is truncated" in body
+    assert not (tmp_path / "staging" / "plan.json").exists()

@@ -252,6 +252,7 @@ def test_the_footer_names_the_commit_and_pipeline(
     [
         ("", "is empty: `pulumi preview --json` printed nothing"),
         ('{"steps": [{"op": "create", "urn": "urn:pulumi:s::p::t::n"', "is truncated"),
+        ('{"steps": [{"op": "create", "urn": "urn:pulumi:s::p::t', "is truncated"),
         ('{"steps": [}', "is not valid JSON: Expecting value at line 1, column 12"),
         ("[1, 2]", "expected an object with steps, diagnostics and changeSummary, found a list"),
         ("{}", "it has none of steps, diagnostics, changeSummary"),
