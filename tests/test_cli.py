@@ -125,3 +125,18 @@ def test_the_module_runs_as_a_command_without_tracebacks() -> None:
     assert bad.stdout == ""
     assert "aigw-delivery:environment" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_a_reader_that_leaves_early_is_not_an_error() -> None:
+    """`stackctl graph prod | head`: no traceback when head stops reading."""
+    done = subprocess.run(
+        f"{sys.executable} -m stackctl graph prod | head -1",
+        shell=True,  # noqa: S602 (a fixed command line: the pipe is the point)
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.stdout.startswith("aigw-delivery · stack prod")
+    assert "Traceback" not in done.stderr
+    assert "BrokenPipeError" not in done.stderr
