@@ -128,9 +128,11 @@ def test_the_module_runs_as_a_command_without_tracebacks() -> None:
 
 
 def test_a_reader_that_leaves_early_is_not_an_error() -> None:
-    """`stackctl graph prod | head -1`: no traceback when the reader stops reading."""
+    """`stackctl graph prod --format json | head -1`: no traceback when the reader stops
+    reading (the document is larger than a pipe holds, so the writer does meet the closed
+    pipe)."""
     graph = subprocess.Popen(
-        [sys.executable, "-m", "stackctl", "graph", "prod"],
+        [sys.executable, "-m", "stackctl", "graph", "prod", "--format", "json"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -142,5 +144,5 @@ def test_a_reader_that_leaves_early_is_not_an_error() -> None:
     graph.stdout.close()  # the reader leaves
     errors = graph.stderr.read()
     assert graph.wait() == 0
-    assert first.startswith("aigw-delivery · stack prod")
+    assert first == "{\n"
     assert "Traceback" not in errors
