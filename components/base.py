@@ -23,9 +23,7 @@ class DeliveryComponent(pulumi.ComponentResource):
 
     def child_opts(self, **options: Any) -> pulumi.ResourceOptions:
         """Options for a child; `parent=self` always wins over what the caller passes."""
-        return pulumi.ResourceOptions.merge(
-            pulumi.ResourceOptions(**options), pulumi.ResourceOptions(parent=self)
-        )
+        return pulumi.ResourceOptions(**{**options, "parent": self})
 
     def keep_opts(self, keep: bool, **options: Any) -> pulumi.ResourceOptions:
         """Options for a child that cannot be re-created without harm (a project, a

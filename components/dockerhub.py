@@ -26,25 +26,24 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi.dynamic
 from pulumi.dynamic.dynamic import PROVIDER_KEY
 from pulumi.runtime import rpc
 
-from components.dockerhub_api import (
+from components.dockerhub_names import (
     FULL_DESCRIPTION_MAX,
     SHORT_DESCRIPTION_MAX,
-    DockerHubClient,
-    DockerHubError,
-    Repository,
-    RepositoryConflictError,
     description_problem,
     namespace_problem,
     pull_reference,
     repository_problem,
 )
+
+if TYPE_CHECKING:
+    from components.dockerhub_api import DockerHubClient, Repository
 
 PROPERTIES = ("namespace", "name", "shortDescription", "fullDescription", "visibility")
 REPLACED_BY = ("namespace", "name")
@@ -144,8 +143,10 @@ class DockerHubRepositoryProvider(pulumi.dynamic.ResourceProvider):
         )
 
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
+        from components import dockerhub_api as api
+
         spec = RepositorySpec.from_props(props)
-        with DockerHubClient.from_environment() as hub:
+        with _hub() as hub:
             live = hub.get_repository(spec.namespace, spec.name)
             if live is None:
                 try:
@@ -157,7 +158,7 @@ class DockerHubRepositoryProvider(pulumi.dynamic.ResourceProvider):
                         full_description=spec.full_description,
                     )
                     return pulumi.dynamic.CreateResult(spec.id, spec.outputs(adoption=None))
-                except RepositoryConflictError as conflict:
+                except api.RepositoryConflictError as conflict:
                     # Created meanwhile (by someone else, or by a retried POST of ours) or a
                     # refused value: only reading it tells which.
                     live = hub.get_repository(spec.namespace, spec.name)
@@ -173,7 +174,7 @@ class DockerHubRepositoryProvider(pulumi.dynamic.ResourceProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
         namespace, name = _identity(id_, props)
-        with DockerHubClient.from_environment() as hub:
+        with _hub() as hub:
             live = hub.get_repository(namespace, name)
         if live is None:
             # An empty id tells the engine the resource is gone; outs must still be a dict.
@@ -197,8 +198,10 @@ class DockerHubRepositoryProvider(pulumi.dynamic.ResourceProvider):
     def update(
         self, id_: str, olds: dict[str, Any], news: dict[str, Any]
     ) -> pulumi.dynamic.UpdateResult:
+        from components.dockerhub_api import DockerHubError
+
         spec = RepositorySpec.from_props(news)
-        with DockerHubClient.from_environment() as hub:
+        with _hub() as hub:
             live = hub.get_repository(spec.namespace, spec.name)
             if live is None:
                 raise DockerHubError(
@@ -210,7 +213,7 @@ class DockerHubRepositoryProvider(pulumi.dynamic.ResourceProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         namespace, name = _identity(id_, props)
-        with DockerHubClient.from_environment() as hub:
+        with _hub() as hub:
             hub.delete_repository(namespace, name)
 
 
@@ -238,6 +241,14 @@ class DockerHubRepository(pulumi.dynamic.Resource, module="dockerhub", name="Rep
             "fullDescription": full_description,
         }
         super().__init__(DockerHubRepositoryProvider(), resource_name, props, opts)
+
+
+def _hub() -> DockerHubClient:
+    """This call's client. Imported here, not with this module: `requests` is needed only when
+    the provider runs (`pulumi up`, `refresh`), not every time the program is evaluated."""
+    from components.dockerhub_api import DockerHubClient
+
+    return DockerHubClient.from_environment()
 
 
 def _reconcile(hub: DockerHubClient, spec: RepositorySpec, live: Repository) -> list[str]:
@@ -269,6 +280,8 @@ def _problem(key: str, value: Any) -> str | None:
 
 
 def _identity(id_: str, props: Mapping[str, Any]) -> tuple[str, str]:
+    from components.dockerhub_api import DockerHubError
+
     namespace, name = props.get("namespace"), props.get("name")
     if isinstance(namespace, str) and isinstance(name, str):
         return namespace, name

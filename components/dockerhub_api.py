@@ -30,7 +30,6 @@ variables to check.
 from __future__ import annotations
 
 import os
-import re
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -51,53 +50,14 @@ from urllib3.exceptions import (
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
-ENV_USERNAME = "DOCKERHUB_USERNAME"
-ENV_TOKEN = "DOCKERHUB_TOKEN"  # noqa: S105 (the name of the variable, not a token)
-ENV_API_URL = "DOCKERHUB_API_URL"
-DEFAULT_API_URL = "https://hub.docker.com"
-REGISTRY = "docker.io"
-"""The registry host a Docker Hub repository is pulled from: `docker.io/<namespace>/<name>`."""
-
-# --- Docker Hub's naming rules ---------------------------------------------------------------
-# One place for them: the settings validate config with these, the provider's `check` validates
-# resource inputs with them, so a name is refused the same way wherever it comes from.
-
-SHORT_DESCRIPTION_MAX = 100
-FULL_DESCRIPTION_MAX = 25_000
-_NAMESPACE = re.compile(r"[a-z0-9]{4,30}")
-_REPOSITORY = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
-
-
-def namespace_problem(value: str) -> str | None:
-    """Why `value` is not a Docker Hub namespace (a Docker ID or organization), or None."""
-    if not _NAMESPACE.fullmatch(value):
-        return (
-            "must be a Docker Hub namespace (Docker ID or organization): 4 to 30 lowercase "
-            "letters and digits"
-        )
-    return None
-
-
-def repository_problem(value: str) -> str | None:
-    """Why `value` is not a Docker Hub repository name, or None."""
-    if not 2 <= len(value) <= 255 or not _REPOSITORY.fullmatch(value):
-        return (
-            "must be a Docker Hub repository name: 2 to 255 lowercase letters and digits, "
-            "separated by single '.', '_' or '-'"
-        )
-    return None
-
-
-def description_problem(value: str, limit: int) -> str | None:
-    """Why `value` does not fit Docker Hub's length limit for a description, or None."""
-    if len(value) > limit:
-        return f"must be at most {limit} characters (it has {len(value)})"
-    return None
-
-
-def pull_reference(namespace: str, name: str) -> str:
-    return f"{REGISTRY}/{namespace}/{name}"
-
+from components.dockerhub_names import (  # noqa: F401 (the client's vocabulary, re-exported)
+    DEFAULT_API_URL,
+    ENV_API_URL,
+    ENV_TOKEN,
+    ENV_USERNAME,
+    REGISTRY,
+    pull_reference,
+)
 
 # --- errors -----------------------------------------------------------------------------------
 

@@ -44,14 +44,14 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-from components import dockerhub_api
+from components import dockerhub_names
 from stackctl import provenance as applied_from
 
 PROJECT = "aigw-delivery"
 ENVIRONMENTS = ("staging", "prod")
 TOKEN_KEY = "dockerhubToken"  # noqa: S105 (the name of the config key, not a token)
 """The Docker Hub push token: secret config, else `DOCKERHUB_TOKEN` from the environment."""
-TOKEN_ENV = dockerhub_api.ENV_TOKEN
+TOKEN_ENV = dockerhub_names.ENV_TOKEN
 
 
 class SettingsError(pulumi.RunError):
@@ -137,14 +137,14 @@ def _hostname(value: str) -> str:
 
 
 def _dockerhub_namespace(value: str) -> str:
-    problem = dockerhub_api.namespace_problem(value)
+    problem = dockerhub_names.namespace_problem(value)
     if problem:
         raise ValueError(problem)
     return value
 
 
 def _dockerhub_repository(value: str) -> str:
-    problem = dockerhub_api.repository_problem(value)
+    problem = dockerhub_names.repository_problem(value)
     if problem:
         raise ValueError(problem)
     return value
@@ -295,10 +295,10 @@ class DockerHubRepositorySettings(_Model):
 
     name: Annotated[str, AfterValidator(_dockerhub_repository)] | None = None
     short_description: (
-        Annotated[str, Field(max_length=dockerhub_api.SHORT_DESCRIPTION_MAX)] | None
+        Annotated[str, Field(max_length=dockerhub_names.SHORT_DESCRIPTION_MAX)] | None
     ) = None
     full_description: (
-        Annotated[str, Field(max_length=dockerhub_api.FULL_DESCRIPTION_MAX)] | None
+        Annotated[str, Field(max_length=dockerhub_names.FULL_DESCRIPTION_MAX)] | None
     ) = None
     visibility: Literal["public", "private"] = "public"
 
@@ -321,7 +321,7 @@ class DockerHubSettings(_Model):
         cls, value: dict[str, DockerHubRepositorySettings]
     ) -> dict[str, DockerHubRepositorySettings]:
         for key in value:
-            problem = dockerhub_api.repository_problem(key)
+            problem = dockerhub_names.repository_problem(key)
             if problem:
                 raise ValueError(
                     f"the key {key!r} names a resource and defaults the name: {problem}"
@@ -336,7 +336,7 @@ class DockerHubSettings(_Model):
         return self.repositories[key].name or key
 
     def pull_reference(self, key: str) -> str:
-        return dockerhub_api.pull_reference(self.namespace, self.repository_name(key))
+        return dockerhub_names.pull_reference(self.namespace, self.repository_name(key))
 
 
 # --- Google Cloud, the Runway deployments and the fleets ----------------------------------

@@ -286,7 +286,9 @@ def _close(loop: _Loop) -> None:
     asyncio.set_event_loop(None)
 
 
-_TOOLING = frozenset({"stackctl", "tests", "policy", "bench"})
+_TOOLING = frozenset({"stackctl", "tests", "policy", "bench", "__main__"})
+"""What under a project's root is not the program's importable code: the tools beside it,
+and `__main__.py`, which is run, never imported (the `__main__` module is the caller's)."""
 
 
 @contextmanager

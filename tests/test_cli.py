@@ -125,3 +125,24 @@ def test_the_module_runs_as_a_command_without_tracebacks() -> None:
     assert bad.stdout == ""
     assert "aigw-delivery:environment" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_a_reader_that_leaves_early_is_not_an_error() -> None:
+    """`stackctl graph prod --format json | head -1`: no traceback when the reader stops
+    reading (the document is larger than a pipe holds, so the writer does meet the closed
+    pipe)."""
+    graph = subprocess.Popen(
+        [sys.executable, "-m", "stackctl", "graph", "prod", "--format", "json"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert graph.stdout is not None
+    assert graph.stderr is not None
+    first = graph.stdout.readline()
+    graph.stdout.close()  # the reader leaves
+    errors = graph.stderr.read()
+    assert graph.wait() == 0
+    assert first == "{\n"
+    assert "Traceback" not in errors

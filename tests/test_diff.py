@@ -12,7 +12,7 @@ import pytest
 from stackctl.cli import main
 from stackctl.diff import compare, identity
 from stackctl.engine import ROOT, Graph, evaluate
-from tests.conftest import MINIMAL_CONFIG
+from tests.conftest import MINIMAL_CONFIG, stack_config
 
 SCRATCH_PROGRAM = """\
 import pulumi
@@ -183,3 +183,29 @@ def _git(repo: Path, *args: str) -> str:
         ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True
     )
     return done.stdout
+
+
+def test_an_added_and_a_removed_region(prod: Graph) -> None:
+    regions = stack_config("prod")["aigw-delivery:fleets"]["aigw"]["regions"]
+    moved = [r for r in regions if r != "europe-west9"] + ["us-west1"]
+    result = compare(prod, evaluate("prod", [f"fleets.aigw.regions={json.dumps(moved)}"]))
+    added = sorted(r.name for r in result.added)
+    removed = sorted(r.name for r in result.removed)
+    assert added == [
+        "aigw-us-west1-ai-gateway-developer",
+        "aigw-us-west1-neg",
+        "aigw-us-west1-service",
+        "pull-security-us-west1",
+    ]
+    assert removed == [
+        "aigw-europe-west9-ai-gateway-developer",
+        "aigw-europe-west9-neg",
+        "aigw-europe-west9-service",
+        "pull-security-europe-west9",
+    ]
+    # What spans the regions changes in place: the backend's list of NEGs, the region lists
+    # the deployment pipeline reads, the outputs.
+    changed = {c.name: c for c in result.changed}
+    assert any(p.path.startswith("backends[") for p in changed["aigw-backend"].changes)
+    assert "ai-gateway-runway-regions" in changed
+    assert result.replaced == ()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -158,3 +159,11 @@ def test_chains_follow_dependencies(prod: Graph) -> None:
     assert names == ["security-project", "mirror-token", "mirror-push"]
     assert prod.chain(prod.named("canonical-project").urn) == (prod.named("canonical-project").urn,)
     assert len(prod.longest_chain()) >= len(names)
+
+
+def test_the_programs_modules_are_imported_once_and_kept() -> None:
+    """Re-importing the program's modules on every run would cost more than the run."""
+    evaluate("staging")
+    settings_module = sys.modules["components.settings"]
+    evaluate("prod")
+    assert sys.modules["components.settings"] is settings_module

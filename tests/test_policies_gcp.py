@@ -127,11 +127,26 @@ def test_the_default_service_account_is_caught(account, expected) -> None:
     assert expected in message
 
 
-def test_an_account_not_created_yet_is_a_note() -> None:
-    """A new stack's runtime account email is unknown until the account exists."""
+def test_an_account_of_unknown_origin_not_known_yet_is_a_note() -> None:
+    """An email unknown until the update, built from nothing the stack creates: a note."""
     pending = service(template=with_image(IMAGE, UNKNOWN))
     assert violations(cloudrun.cloud_run_no_default_service_account, pending) == []
     assert not_checked(cloudrun.cloud_run_no_default_service_account, pending)
+
+
+def test_an_account_the_stack_creates_is_its_own_even_before_it_exists() -> None:
+    """The fleets' runtime account: its email is unknown in a preview of a new stack, but the
+    graph shows it comes from a service account of the stack, never a default one."""
+    runtime = resource("gcp:serviceaccount/account:Account", "aigw-runtime", {"accountId": "x"})
+    pending = resource(
+        SERVICE,
+        "aigw-us-east4",
+        {"template": with_image(IMAGE, UNKNOWN)},
+        deps={"template": [runtime]},
+    )
+    policy = cloudrun.cloud_run_no_default_service_account
+    assert violations(policy, runtime, pending) == []
+    assert not_checked(policy, runtime, pending) == []
 
 
 def test_deletion_protection_in_production_only_and_unset_means_the_default() -> None:

@@ -126,6 +126,7 @@ def test_stack_policies_are_the_ones_that_need_the_graph() -> None:
     stack = sorted(p.name for p in POLICIES if isinstance(p, StackValidationPolicy))
     assert stack == [
         "ci-credentials-masked-protected-hidden",
+        "cloud-run-no-default-service-account",
         "release-tags-protected-with-dockerhub-credentials",
         "security-project-private",
     ]

@@ -15,9 +15,12 @@ from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
 )
 
-from .kinds import CLOUD_RUN_SERVICE
+from .graph import sources
+from .kinds import CLOUD_RUN_SERVICE, SERVICE_ACCOUNT
 from .protection import PRODUCTION_CONFIG, production
 from .reading import UNKNOWN, Reader, setting, show
 
@@ -100,28 +103,36 @@ cloud_run_image_pinned = ResourceValidationPolicy(
 )
 
 
-def _no_default_service_account(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != CLOUD_RUN_SERVICE:
-        return
+def _no_default_service_account(args: StackValidationArgs, report: ReportViolation) -> None:
+    """A stack policy, to see where an account not known yet comes from: an email built from
+    a service account this stack creates is the stack's own, never a default one (Google
+    creates those; no stack does). Otherwise an unknown email is a note, as in any preview."""
     reader = Reader()
-    account = reader.get(args.props, "template", "serviceAccount")
-    if account is UNKNOWN:
-        reader.finish()
-    elif not account:
-        report(
-            "template.serviceAccount is unset, so the service runs as the Compute Engine default "
-            "service account (Editor on the whole project): give it its own runtime account",
-            None,
-        )
-    elif isinstance(account, str) and DEFAULT_SERVICE_ACCOUNT.match(account):
-        report(
-            f"template.serviceAccount is the default service account {account}: give the "
-            "service its own runtime account",
-            None,
-        )
+    for service in args.resources:
+        if service.resource_type != CLOUD_RUN_SERVICE:
+            continue
+        account = Reader().get(service.props, "template", "serviceAccount")
+        if account is UNKNOWN:
+            own = any(s.resource_type == SERVICE_ACCOUNT for s in sources(service, "template"))
+            if not own:
+                reader.get(service.props, "template", "serviceAccount")
+        elif not account:
+            report(
+                "template.serviceAccount is unset, so the service runs as the Compute Engine "
+                "default service account (Editor on the whole project): give it its own runtime "
+                "account",
+                service.urn,
+            )
+        elif isinstance(account, str) and DEFAULT_SERVICE_ACCOUNT.match(account):
+            report(
+                f"template.serviceAccount is the default service account {account}: give the "
+                "service its own runtime account",
+                service.urn,
+            )
+    reader.finish()
 
 
-cloud_run_no_default_service_account = ResourceValidationPolicy(
+cloud_run_no_default_service_account = StackValidationPolicy(
     name="cloud-run-no-default-service-account",
     description="No Cloud Run service runs as a default service account.",
     validate=_no_default_service_account,

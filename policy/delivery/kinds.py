@@ -54,6 +54,7 @@ CREDENTIAL_SOURCES = frozenset(
 # --- Google Cloud -------------------------------------------------------------------------
 
 CLOUD_RUN_SERVICE = "gcp:cloudrunv2/service:Service"
+SERVICE_ACCOUNT = "gcp:serviceaccount/account:Account"
 WIF_PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"
 
 PROJECT_WIDE_IAM = frozenset(
