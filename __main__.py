@@ -19,6 +19,7 @@ from components.release import DockerHubRelease
 from components.runway import RunwayDeployment
 from components.settings import RegistryName, dockerhub_push_token, load_settings
 from components.source import SourceProject
+from stackctl import provenance
 
 settings = load_settings()
 source = settings.source
@@ -146,3 +147,5 @@ pulumi.export(
 pulumi.export("imageDigests", {fleet_id: fleet.digest for fleet_id, fleet in fleets.items()})
 pulumi.export("pullTokenExpiresAt", pull.expires.isoformat())
 pulumi.export("dockerHubRepositories", dockerhub.pull_references)
+# Where this `pulumi up` came from (`delivery`), for `stackctl promote`.
+pulumi.export(provenance.OUTPUT, settings.provenance.export())

@@ -6,7 +6,9 @@ a single resource: a bad value fails the run with one message that names each ke
 
 One secret comes from elsewhere when the stack has none: the Docker Hub push token is secret
 config (`dockerhubToken`) or, failing that, `DOCKERHUB_TOKEN` in the environment of `pulumi up`;
-it is read here too, so that the rest of the program only ever sees a secret Output.
+it is read here too, so that the rest of the program only ever sees a secret Output. So is
+where a `pulumi up` comes from (`CI_COMMIT_SHA`, `AIGW_GRAPH_HASH`: `Settings.provenance`),
+which the stack exports for `stackctl promote`.
 
 Settings check the *form* of the config: types, formats, ranges and how values fit together
 (a prod stack adopts its projects, a tag pattern follows the release naming). Whether the
@@ -33,6 +35,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     ValidationInfo,
@@ -42,6 +45,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 from components import dockerhub_names
+from stackctl import provenance as applied_from
 
 PROJECT = "aigw-delivery"
 ENVIRONMENTS = ("staging", "prod")
@@ -914,9 +918,28 @@ class Settings(_Model):
             raise _problems(found)
         return value
 
+    _provenance: Provenance = PrivateAttr(default_factory=lambda: Provenance())
+
     @property
     def production(self) -> bool:
         return self.environment == "prod"
+
+    @property
+    def provenance(self) -> Provenance:
+        """Where this run comes from (not config: CI's environment), set by `parse_settings`."""
+        return self._provenance
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """The commit a `pulumi up` applies and the hash of that commit's offline graph, as CI
+    hands them over; `NOT_FROM_CI` for both anywhere else (stackctl.provenance)."""
+
+    revision: str = applied_from.NOT_FROM_CI
+    graph_hash: str = applied_from.NOT_FROM_CI
+
+    def export(self) -> dict[str, str]:
+        return {"revision": self.revision, "graphHash": self.graph_hash}
 
 
 # --- reading and reporting ----------------------------------------------------------------
@@ -947,9 +970,12 @@ def parse_settings(
 ) -> Settings:
     """Validate config strings (objects as JSON, as the SDK hands them over) into `Settings`.
 
-    `environ` supplies `DOCKERHUB_TOKEN` when `dockerhubToken` is not set; `dry_run` says
-    whether the program runs as a preview, which may do without the token."""
+    `environ` supplies `DOCKERHUB_TOKEN` when `dockerhubToken` is not set, and where the run
+    comes from (`CI_COMMIT_SHA`, `AIGW_GRAPH_HASH`); `dry_run` says whether the program runs
+    as a preview, which may do without the token and the graph hash."""
     problems: list[str] = []
+    provenance, provenance_problems = _provenance(environ or {}, dry_run)
+    problems.extend(provenance_problems)
     values: dict[str, Any] = {}
     token, token_problems = _push_token(raw.get(TOKEN_KEY), TOKEN_KEY in secret, environ, dry_run)
     problems.extend(token_problems)
@@ -991,7 +1017,49 @@ def parse_settings(
         )
     if problems or settings is None:
         raise SettingsError(problems)
+    settings._provenance = provenance
     return settings
+
+
+_COMMIT = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _provenance(environ: Mapping[str, str], dry_run: bool) -> tuple[Provenance, list[str]]:
+    """Where this run comes from. Both variables are optional (a `pulumi up` by hand records
+    `NOT_FROM_CI`), but a CI job that gives the commit must give the graph hash with it, or
+    staging would record an apply that promote can never verify."""
+    revision = environ.get(applied_from.REVISION_ENV) or None
+    graph_hash = environ.get(applied_from.GRAPH_HASH_ENV) or None
+    problems = []
+    if revision is not None and not _COMMIT.match(revision):
+        problems.append(
+            f"  - {applied_from.REVISION_ENV} (environment) = {_short(revision)}: must be a full "
+            "commit SHA (40 or 64 lowercase hex digits), as GitLab CI sets it"
+        )
+    if graph_hash is not None and not _SHA256.match(graph_hash):
+        problems.append(
+            f"  - {applied_from.GRAPH_HASH_ENV} (environment) = {_short(graph_hash)}: must be "
+            "the 64 hex digits `python -m stackctl graph STACK --format hash` prints"
+        )
+    if not dry_run and (revision is None) != (graph_hash is None):
+        given, missing = (
+            (applied_from.REVISION_ENV, applied_from.GRAPH_HASH_ENV)
+            if graph_hash is None
+            else (applied_from.GRAPH_HASH_ENV, applied_from.REVISION_ENV)
+        )
+        problems.append(
+            f"  - {missing} (environment): is not set but {given} is: `pulumi up` from CI "
+            f"records both (export {applied_from.GRAPH_HASH_ENV}=$(python -m stackctl graph "
+            "STACK --format hash) before it), or neither outside CI"
+        )
+    return (
+        Provenance(
+            revision=revision or applied_from.NOT_FROM_CI,
+            graph_hash=graph_hash or applied_from.NOT_FROM_CI,
+        ),
+        problems,
+    )
 
 
 PLACEHOLDER_DIGEST = "sha256:" + "0" * 64

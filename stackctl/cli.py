@@ -39,9 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument("stack", help="stack name: Pulumi.<stack>.yaml is read")
     graph.add_argument(
         "--format",
-        choices=("text", "json", "mermaid"),
+        choices=("text", "json", "mermaid", "hash"),
         default="text",
-        help="text: a tree; json: the graph document; mermaid: the delivery diagram",
+        help="text: a tree; json: the graph document; mermaid: the delivery diagram; hash: "
+        "the sha256 a `pulumi up` from CI records (AIGW_GRAPH_HASH) and promote checks",
     )
     _add_config_option(graph)
     graph.set_defaults(run=_graph)
@@ -75,6 +76,55 @@ def _parser() -> argparse.ArgumentParser:
         "default: policy/config/<stack>.json if it exists",
     )
     check.set_defaults(run=_check)
+
+    report = verbs.add_parser(
+        "report",
+        help="a merge-request note and GitLab's widget report from `pulumi preview --json`",
+        description="Read the output of `pulumi preview --json` and write DIR/note.md (the "
+        "merge-request note) and DIR/plan.json (GitLab's terraform report: create, update, "
+        "delete). Exit 0: the preview succeeded; 2: the preview failed (the note says why, "
+        "no plan.json); 1: the input cannot be read or the note cannot be posted.",
+    )
+    report.add_argument("preview", type=Path, metavar="PREVIEW.json")
+    report.add_argument("--stack", required=True, help="the stack the preview is of")
+    report.add_argument("--out-dir", type=Path, required=True, metavar="DIR")
+    report.add_argument(
+        "--events",
+        type=Path,
+        metavar="FILE",
+        help="the preview's engine event log (PULUMI_DEBUG_COMMANDS=true pulumi preview "
+        "--event-log FILE): the policy violations, which the JSON document does not carry",
+    )
+    report.add_argument(
+        "--post",
+        action="store_true",
+        help="create or update this stack's note on the merge request (CI_SERVER_URL, "
+        "CI_PROJECT_ID, CI_MERGE_REQUEST_IID, PREVIEW_NOTE_TOKEN)",
+    )
+    report.add_argument(
+        "--no-diagram",
+        action="store_true",
+        help="leave out the delivery diagram (it evaluates the stack offline)",
+    )
+    report.set_defaults(run=_report)
+
+    promote = verbs.add_parser(
+        "promote",
+        help="the promotion gate: may prod get this commit? (changes nothing)",
+        description="Refuse unless the --from stack's last successful apply came from CI at "
+        "this commit with this commit's graph; then print what the --to stack will get. Reads "
+        "both stacks' outputs with `pulumi stack output --json`. Exit 0: allowed; 3: refused; "
+        "1: the gate could not be evaluated.",
+    )
+    promote.add_argument("--from", dest="source", default="staging", metavar="STACK")
+    promote.add_argument("--to", dest="target", default="prod", metavar="STACK")
+    promote.add_argument(
+        "--revision",
+        metavar="REV",
+        help="the commit being promoted; default: $CI_COMMIT_SHA, else the checkout's HEAD "
+        "(the checkout is what is evaluated: run it in a checkout of that commit)",
+    )
+    promote.set_defaults(run=_promote)
     return parser
 
 
@@ -124,10 +174,47 @@ def _graph(args: argparse.Namespace) -> int:
     from stackctl import diagram, text
 
     graph = evaluate(args.stack, args.config, root=args.cwd.resolve())
-    if args.format == "json":
+    if args.format == "hash":
+        from stackctl.provenance import graph_hash
+
+        print(graph_hash(graph))
+    elif args.format == "json":
         print(json.dumps(graph.to_json(), indent=2))
     elif args.format == "mermaid":
         print(diagram.mermaid(graph))
     else:
         print(text.render(graph))
     return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    import os
+
+    from stackctl import report
+
+    return report.run(
+        args.preview,
+        stack=args.stack,
+        out_dir=args.out_dir,
+        events=args.events,
+        post=args.post,
+        diagram=not args.no_diagram,
+        root=args.cwd.resolve(),
+        environ=os.environ,
+    )
+
+
+def _promote(args: argparse.Namespace) -> int:
+    from stackctl import promote
+
+    try:
+        return promote.run(
+            args.source,
+            args.target,
+            root=args.cwd.resolve(),
+            revision=args.revision,
+            out=sys.stdout,
+        )
+    except promote.RefusedError as refusal:
+        print(f"refused: {refusal}", file=sys.stderr)
+        return promote.REFUSED

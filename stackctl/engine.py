@@ -33,6 +33,7 @@ from google.protobuf import json_format
 from pulumi.runtime import mocks, rpc, settings
 from pulumi.runtime import stack as runtime_stack
 
+from stackctl import provenance
 from stackctl.errors import StackctlError
 from stackctl.stackfile import StackConfig, StackFileError, load_stack
 
@@ -165,12 +166,17 @@ def evaluate(
     provider-computed outputs unknown, as a `pulumi preview` of a new stack sees them.
     `reveal_secrets` is for tests that check what a secret is built from; offline secrets
     are placeholders and fake tokens, and no command of stackctl sets it.
+
+    CI's provenance variables (`CI_COMMIT_SHA`, `AIGW_GRAPH_HASH`) are hidden from the
+    program: offline, a stack always exports `delivery` as not applied from CI, so the graph
+    is the same in a CI job as on a workstation.
     """
     try:
         config = load_stack(root, stack, overrides)
     except StackFileError as err:
         raise EngineError(str(err)) from err
-    return contextvars.copy_context().run(_run, config, root, unknowns, reveal_secrets)
+    with provenance.hidden():
+        return contextvars.copy_context().run(_run, config, root, unknowns, reveal_secrets)
 
 
 def _run(config: StackConfig, root: Path, unknowns: bool, reveal_secrets: bool) -> Graph:
