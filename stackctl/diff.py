@@ -22,7 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stackctl.engine import SECRET, STACK_TYPE, EngineError, Graph, Resource, evaluate
+from stackctl.engine import (
+    SECRET,
+    STACK_TYPE,
+    EngineError,
+    Graph,
+    Resource,
+    evaluate,
+    holds_secret,
+)
 from stackctl.text import short_type
 
 ABSENT = "(absent)"
@@ -186,7 +194,7 @@ def _changes(
     for key in sorted(old.keys() | new.keys()):
         a, b = old.get(key, ABSENT), new.get(key, ABSENT)
         if a == b:
-            if old_prints.get(key) != new_prints.get(key) and _holds_secret(a):
+            if old_prints.get(key) != new_prints.get(key) and holds_secret(a):
                 found.append(Change(f"{prefix}{key}", SECRET, SECRET, secret=True))
             continue
         found.extend(_walk(a, b, f"{prefix}{key}"))
@@ -207,14 +215,6 @@ def _walk(a: Any, b: Any, path: str) -> Iterator[Change]:
                 yield from _walk(x, y, f"{path}[{i}]")
     else:
         yield Change(path, a, b)
-
-
-def _holds_secret(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(_holds_secret(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_holds_secret(v) for v in value)
-    return bool(value == SECRET)
 
 
 def _normalise(value: Any) -> Any:

@@ -441,6 +441,15 @@ def describe_dynamic_provider(serialized: str) -> str:
     return f"[dynamic provider with state or pickled by value: {len(data)} bytes]"
 
 
+def holds_secret(value: Any) -> bool:
+    """Whether a value of the graph (inputs, outputs) has a secret marker anywhere in it."""
+    if isinstance(value, dict):
+        return any(holds_secret(v) for v in value.values())
+    if isinstance(value, list):
+        return any(holds_secret(v) for v in value)
+    return bool(value == SECRET)
+
+
 def _wrap_secret(value: Any) -> Any:
     return {rpc._special_sig_key: rpc._special_secret_sig, "value": value}
 

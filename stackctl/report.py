@@ -27,7 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from stackctl import preview as previews
-from stackctl.engine import DYNAMIC_TYPE_PREFIX, PROVIDER_KEY, SECRET, describe_dynamic_provider
+from stackctl.engine import (
+    DYNAMIC_TYPE_PREFIX,
+    PROVIDER_KEY,
+    SECRET,
+    describe_dynamic_provider,
+    holds_secret,
+)
 from stackctl.errors import StackctlError
 from stackctl.preview import Events, Preview, PropertyDiff, State, Step
 from stackctl.stackfile import StackFileError, parse_path
@@ -415,7 +421,7 @@ def _row(step: Step, diff: PropertyDiff, old: State | None, new: State | None) -
 
 def _input_value(step: Step, state: State, key: str) -> str:
     value = state.inputs[key]
-    if key in state.secret_outputs or _holds_secret(value):
+    if key in state.secret_outputs or holds_secret(value):
         return SECRET
     if key == PROVIDER_KEY and step.type.startswith(DYNAMIC_TYPE_PREFIX) and isinstance(value, str):
         return describe_dynamic_provider(value)
@@ -433,9 +439,9 @@ def _is_secret(step: Step, raw_path: str, path: list[str | int] | None) -> bool:
     for state in states:
         for source in (state.inputs, state.outputs):
             if path is None:
-                if _holds_secret(source.get(str(top))):
+                if holds_secret(source.get(str(top))):
                     return True
-            elif _holds_secret(_lookup(source, path)):
+            elif holds_secret(_lookup(source, path)):
                 return True
     return False
 
@@ -464,14 +470,6 @@ def _lookup(source: Mapping[str, Any], path: list[str | int] | None) -> Any:
             return ABSENT
         value = value[part]
     return value
-
-
-def _holds_secret(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(_holds_secret(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_holds_secret(v) for v in value)
-    return bool(value == SECRET)
 
 
 def _show(value: Any) -> str:
