@@ -295,7 +295,7 @@ and `__main__.py`, which is run, never imported (the `__main__` module is the ca
 def _program_imports(root: Path) -> Iterator[None]:
     """The program imports its own modules (`components`) from `root`, for this run only.
 
-    Modules already imported from `root` are reused: only `components/settings.py` reads
+    Modules already imported from `root` are reused: only `components/settings/` reads
     config, and only when called, so nothing a module computes at import depends on the
     stack (tests/test_conventions.py holds the code to that), and re-importing them on every
     run would cost more than evaluating the program. Modules of the same names imported from

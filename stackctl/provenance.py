@@ -7,7 +7,7 @@ environment; anywhere else both are `NOT_FROM_CI`. `stackctl promote` reads the 
 staging back with `pulumi stack output` and lets prod be applied only from the commit staging
 was applied from, whose offline staging graph still hashes the same.
 
-This module owns the names and the hash, so that the program (`components/settings.py`),
+This module owns the names and the hash, so that the program (`components/settings/`),
 the offline engine and promote cannot disagree about them. It imports nothing heavy: the
 program imports it at every `pulumi up`.
 """

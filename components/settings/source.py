@@ -1,0 +1,201 @@
+"""The source side's settings: the GitLab instance, the canonical and security projects, their
+registries and package, the release naming and the push mirror."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+
+from components.settings.base import Model, environment_of, problems_at
+
+_GITLAB_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
+def _gitlab_path(value: str) -> str:
+    segments = value.split("/")
+    if len(segments) < 2 or not all(_GITLAB_SEGMENT.match(s) for s in segments):
+        raise ValueError(
+            "must be a GitLab project path 'group[/subgroup...]/project' of letters, digits, "
+            "'_', '-' and '.', each part not starting with '-' or '.'"
+        )
+    if any(s.endswith((".git", ".atom")) or ".." in s for s in segments):
+        raise ValueError("a GitLab path part must not end in '.git' or '.atom' or contain '..'")
+    return value
+
+
+def _tag_pattern(value: str) -> str:
+    # GitLab wildcards: '*' matches anything. The pattern must describe release tags
+    # self-hosted-vX.Y.Z-ee and nothing wider.
+    if not re.fullmatch(r"self-hosted-v(\d+|\*)(\.(\d+|\*)){0,2}-ee", value):
+        raise ValueError(
+            "must be a release tag pattern of the form self-hosted-vX.Y.Z-ee, "
+            "where parts may be '*' (for example 'self-hosted-v*-ee')"
+        )
+    return value
+
+
+def _branch_pattern(value: str) -> str:
+    if not re.fullmatch(r"stable-(\d+|\*)(-(\d+|\*))?-ee", value):
+        raise ValueError(
+            "must be a stable branch pattern of the form stable-X-Y-ee, "
+            "where parts may be '*' (for example 'stable-*-ee')"
+        )
+    return value
+
+
+def _regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as err:
+        raise ValueError(f"must be a valid regular expression ({err})") from err
+    return value
+
+
+def _container_repository(value: str) -> str:
+    if not re.fullmatch(r"[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*", value):
+        raise ValueError(
+            "must be a container repository name: lowercase letters, digits, '.', '_', '-'"
+        )
+    return value
+
+
+def _npm_package(value: str) -> str:
+    if not re.fullmatch(r"@[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*", value):
+        raise ValueError("must be a scoped npm package name '@scope/name' in lowercase")
+    return value
+
+
+def https_url(value: str) -> str:
+    if not re.fullmatch(r"https://[A-Za-z0-9.-]+(:\d+)?", value):
+        raise ValueError(
+            "must be an https:// URL with a host and no path, for example https://gitlab.com"
+        )
+    return value
+
+
+def _hostname(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?", value):
+        raise ValueError("must be a host name, for example registry.gitlab.com")
+    return value
+
+
+GitLabPath = Annotated[str, AfterValidator(_gitlab_path)]
+TagPattern = Annotated[str, AfterValidator(_tag_pattern)]
+BranchPattern = Annotated[str, AfterValidator(_branch_pattern)]
+Regex = Annotated[str, AfterValidator(_regex)]
+ProtectionLevel = Literal["maintainer", "owner", "admin"]
+
+
+class GitLabSettings(Model):
+    """The GitLab instance: where mirrors push and registries live."""
+
+    url: Annotated[str, AfterValidator(https_url)] = "https://gitlab.com"
+    registry_host: Annotated[str, AfterValidator(_hostname)] = "registry.gitlab.com"
+
+
+class ProjectSettings(Model):
+    """One GitLab project: adopted by import where `importId` is set (and, in prod, by the id
+    of the project at `path` otherwise: `components/projects.py`), created elsewhere."""
+
+    path: GitLabPath
+    name: str | None = None
+    description: str | None = None
+    visibility: Literal["private", "internal", "public"]
+    import_id: Annotated[int, Field(gt=0)] | None = None
+
+    @property
+    def namespace(self) -> str:
+        return self.path.rsplit("/", 1)[0]
+
+    @property
+    def slug(self) -> str:
+        return self.path.rsplit("/", 1)[1]
+
+
+class CleanupPolicy(Model):
+    """The container registry cleanup policy; the values GitLab's API accepts."""
+
+    enabled: bool = True
+    cadence: Literal["1d", "7d", "14d", "1month", "3month"] = "1d"
+    keep_n: Literal[1, 5, 10, 25, 50, 100] = 10
+    older_than: Literal["7d", "14d", "30d", "60d", "90d"] = "30d"
+    name_regex_delete: Regex = ".*"
+    name_regex_keep: Regex = ""
+
+
+class RegistrySettings(Model):
+    """The container registry both projects build `model-gateway` into."""
+
+    repository: Annotated[str, AfterValidator(_container_repository)] = "model-gateway"
+    push_access_level: ProtectionLevel = "maintainer"
+    delete_access_level: ProtectionLevel = "maintainer"
+    cleanup: CleanupPolicy = CleanupPolicy()
+
+
+class PackageSettings(Model):
+    """The npm package published to the canonical project's registry and who installs it."""
+
+    name: Annotated[str, AfterValidator(_npm_package)] = "@gitlab-org/duo-workflow-service"
+    type: Literal["npm"] = "npm"
+    push_access_level: ProtectionLevel = "maintainer"
+    delete_access_level: ProtectionLevel = "maintainer"
+    registry_access_level: Literal["enabled", "public"] = "public"
+    consumer: GitLabPath = "gitlab-org/editor-extensions/gitlab-lsp"
+
+
+class SourceSettings(Model):
+    """The canonical project and its security mirror, and what hangs on them."""
+
+    canonical: ProjectSettings
+    security: ProjectSettings
+    default_branch: Annotated[str, Field(pattern=r"^[A-Za-z0-9._/-]+$")] = "main"
+    registry: RegistrySettings = RegistrySettings()
+    package: PackageSettings = PackageSettings()
+
+    @field_validator("canonical", "security")
+    @classmethod
+    def _prod_pins_ids(cls, value: ProjectSettings, info: ValidationInfo) -> ProjectSettings:
+        """Their ids are known and stable where a path can move: prod adopts them by id."""
+        if value.import_id is None and environment_of(info) == "prod":
+            at = ("source", str(info.field_name), "importId")
+            rule = "prod adopts existing projects: set the numeric GitLab project id to import"
+            raise problems_at([(at, None, rule)])
+        return value
+
+    @field_validator("security")
+    @classmethod
+    def _distinct(cls, value: ProjectSettings, info: ValidationInfo) -> ProjectSettings:
+        canonical = info.data.get("canonical")
+        if canonical is not None and canonical.path == value.path:
+            raise ValueError(
+                "the security project must be a different project from the canonical one"
+            )
+        if canonical is not None and value.import_id and canonical.import_id == value.import_id:
+            raise ValueError("the security project's importId is the canonical project's")
+        return value
+
+
+class ReleaseSettings(Model):
+    """The release naming: protected tags push to Docker Hub, stable branches carry fixes."""
+
+    tag_pattern: TagPattern = "self-hosted-v*-ee"
+    stable_branch_pattern: BranchPattern = "stable-*-ee"
+
+
+class MirrorSettings(Model):
+    """The push mirror from canonical to security and its rotating token."""
+
+    token_expiration_days: Annotated[int, Field(ge=7, le=365)] = 90
+    rotate_before_days: Annotated[int, Field(ge=1, le=90)] = 14
+    only_protected_branches: bool = True
+    keep_divergent_refs: bool = False
+
+    @field_validator("rotate_before_days")
+    @classmethod
+    def _before_expiry(cls, value: int, info: ValidationInfo) -> int:
+        expiry = info.data.get("token_expiration_days")
+        if expiry is not None and value >= expiry:
+            raise ValueError(f"must be less than tokenExpirationDays ({expiry})")
+        return value
