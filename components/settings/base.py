@@ -3,9 +3,10 @@ depend on, and problems reported under another key than the one being validated.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
@@ -39,3 +40,15 @@ def problems_at(found: list[Problem]) -> PydanticCustomError:
         "{count} cross-reference problems",
         {"count": len(found), "problems": found},
     )
+
+
+def matching(pattern: str, rule: str) -> AfterValidator:
+    """A string that must match `pattern` whole; `rule` is what the error says it must be."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(rule)
+        return value
+
+    return AfterValidator(check)

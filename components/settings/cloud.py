@@ -11,8 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
-from components.settings.base import Model, Problem, environment_of, problems_at
-from components.settings.source import ProjectSettings, https_url
+from components.settings.base import Model, Problem, environment_of, matching, problems_at
+from components.settings.source import HttpsUrl, ProjectSettings
 
 CLOUD_RUN_REGIONS = frozenset(
     {
@@ -197,14 +197,6 @@ def _key_id(limit: int, named: str) -> Any:
     return AfterValidator(check)
 
 
-def _gcp_project_id(value: str) -> str:
-    if not re.fullmatch(r"[a-z][a-z0-9-]{4,28}[a-z0-9]", value):
-        raise ValueError(
-            "must be a Google Cloud project id: 6 to 30 lowercase letters, digits and '-'"
-        )
-    return value
-
-
 def _pool_id(value: str) -> str:
     if not re.fullmatch(r"[a-z0-9-]{4,32}", value) or value.startswith("gcp-"):
         raise ValueError(
@@ -224,14 +216,20 @@ class WorkloadIdentitySettings(Model):
 
     pool_id: Annotated[str, AfterValidator(_pool_id)] = "gitlab-deployments"
     provider_id: Annotated[str, AfterValidator(_pool_id)] = "gitlab-com"
-    issuer: Annotated[str, AfterValidator(https_url)] = "https://gitlab.com"
+    issuer: HttpsUrl = "https://gitlab.com"
     audience: Annotated[str, Field(min_length=1, max_length=255, pattern=r"^\S+$")]
 
 
 class GcpSettings(Model):
     """The Google Cloud project the fleets run in, and how GitLab CI is trusted there."""
 
-    project_id: Annotated[str, AfterValidator(_gcp_project_id)]
+    project_id: Annotated[
+        str,
+        matching(
+            r"[a-z][a-z0-9-]{4,28}[a-z0-9]",
+            "must be a Google Cloud project id: 6 to 30 lowercase letters, digits and '-'",
+        ),
+    ]
     workload_identity: WorkloadIdentitySettings
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
-from components.settings.base import Model, environment_of, problems_at
+from components.settings.base import Model, environment_of, matching, problems_at
 
 _GITLAB_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
@@ -25,26 +25,6 @@ def _gitlab_path(value: str) -> str:
     return value
 
 
-def _tag_pattern(value: str) -> str:
-    # GitLab wildcards: '*' matches anything. The pattern must describe release tags
-    # self-hosted-vX.Y.Z-ee and nothing wider.
-    if not re.fullmatch(r"self-hosted-v(\d+|\*)(\.(\d+|\*)){0,2}-ee", value):
-        raise ValueError(
-            "must be a release tag pattern of the form self-hosted-vX.Y.Z-ee, "
-            "where parts may be '*' (for example 'self-hosted-v*-ee')"
-        )
-    return value
-
-
-def _branch_pattern(value: str) -> str:
-    if not re.fullmatch(r"stable-(\d+|\*)(-(\d+|\*))?-ee", value):
-        raise ValueError(
-            "must be a stable branch pattern of the form stable-X-Y-ee, "
-            "where parts may be '*' (for example 'stable-*-ee')"
-        )
-    return value
-
-
 def _regex(value: str) -> str:
     try:
         re.compile(value)
@@ -53,37 +33,32 @@ def _regex(value: str) -> str:
     return value
 
 
-def _container_repository(value: str) -> str:
-    if not re.fullmatch(r"[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*", value):
-        raise ValueError(
-            "must be a container repository name: lowercase letters, digits, '.', '_', '-'"
-        )
-    return value
-
-
-def _npm_package(value: str) -> str:
-    if not re.fullmatch(r"@[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*", value):
-        raise ValueError("must be a scoped npm package name '@scope/name' in lowercase")
-    return value
-
-
-def https_url(value: str) -> str:
-    if not re.fullmatch(r"https://[A-Za-z0-9.-]+(:\d+)?", value):
-        raise ValueError(
-            "must be an https:// URL with a host and no path, for example https://gitlab.com"
-        )
-    return value
-
-
-def _hostname(value: str) -> str:
-    if not re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?", value):
-        raise ValueError("must be a host name, for example registry.gitlab.com")
-    return value
-
-
 GitLabPath = Annotated[str, AfterValidator(_gitlab_path)]
-TagPattern = Annotated[str, AfterValidator(_tag_pattern)]
-BranchPattern = Annotated[str, AfterValidator(_branch_pattern)]
+# GitLab wildcards: '*' matches anything. A pattern must describe release tags
+# self-hosted-vX.Y.Z-ee (or stable branches stable-X-Y-ee) and nothing wider.
+TagPattern = Annotated[
+    str,
+    matching(
+        r"self-hosted-v(\d+|\*)(\.(\d+|\*)){0,2}-ee",
+        "must be a release tag pattern of the form self-hosted-vX.Y.Z-ee, "
+        "where parts may be '*' (for example 'self-hosted-v*-ee')",
+    ),
+]
+BranchPattern = Annotated[
+    str,
+    matching(
+        r"stable-(\d+|\*)(-(\d+|\*))?-ee",
+        "must be a stable branch pattern of the form stable-X-Y-ee, "
+        "where parts may be '*' (for example 'stable-*-ee')",
+    ),
+]
+HttpsUrl = Annotated[
+    str,
+    matching(
+        r"https://[A-Za-z0-9.-]+(:\d+)?",
+        "must be an https:// URL with a host and no path, for example https://gitlab.com",
+    ),
+]
 Regex = Annotated[str, AfterValidator(_regex)]
 ProtectionLevel = Literal["maintainer", "owner", "admin"]
 
@@ -91,8 +66,14 @@ ProtectionLevel = Literal["maintainer", "owner", "admin"]
 class GitLabSettings(Model):
     """The GitLab instance: where mirrors push and registries live."""
 
-    url: Annotated[str, AfterValidator(https_url)] = "https://gitlab.com"
-    registry_host: Annotated[str, AfterValidator(_hostname)] = "registry.gitlab.com"
+    url: HttpsUrl = "https://gitlab.com"
+    registry_host: Annotated[
+        str,
+        matching(
+            r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?",
+            "must be a host name, for example registry.gitlab.com",
+        ),
+    ] = "registry.gitlab.com"
 
 
 class ProjectSettings(Model):
@@ -128,7 +109,13 @@ class CleanupPolicy(Model):
 class RegistrySettings(Model):
     """The container registry both projects build `model-gateway` into."""
 
-    repository: Annotated[str, AfterValidator(_container_repository)] = "model-gateway"
+    repository: Annotated[
+        str,
+        matching(
+            r"[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*",
+            "must be a container repository name: lowercase letters, digits, '.', '_', '-'",
+        ),
+    ] = "model-gateway"
     push_access_level: ProtectionLevel = "maintainer"
     delete_access_level: ProtectionLevel = "maintainer"
     cleanup: CleanupPolicy = CleanupPolicy()
@@ -137,7 +124,13 @@ class RegistrySettings(Model):
 class PackageSettings(Model):
     """The npm package published to the canonical project's registry and who installs it."""
 
-    name: Annotated[str, AfterValidator(_npm_package)] = "@gitlab-org/duo-workflow-service"
+    name: Annotated[
+        str,
+        matching(
+            r"@[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*",
+            "must be a scoped npm package name '@scope/name' in lowercase",
+        ),
+    ] = "@gitlab-org/duo-workflow-service"
     type: Literal["npm"] = "npm"
     push_access_level: ProtectionLevel = "maintainer"
     delete_access_level: ProtectionLevel = "maintainer"
