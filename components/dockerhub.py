@@ -179,20 +179,20 @@ class DockerHubRepositoryProvider(pulumi.dynamic.ResourceProvider):
         if live is None:
             # An empty id tells the engine the resource is gone; outs must still be a dict.
             return pulumi.dynamic.ReadResult("", {})
-        outs: dict[str, Any] = {
-            "namespace": live.namespace,
-            "name": live.name,
-            "visibility": "private" if live.is_private else "public",
-            "pullReference": pull_reference(live.namespace, live.name),
-            "url": f"https://hub.docker.com/r/{live.namespace}/{live.name}",
-            "adoption": props.get("adoption"),
-        }
-        # Only the descriptions the stack manages are reported, so that one left unmanaged
-        # never shows up as drift.
-        if props.get("shortDescription") is not None:
-            outs["shortDescription"] = live.description
-        if props.get("fullDescription") is not None:
-            outs["fullDescription"] = live.full_description
+        # The live repository as the stack would describe it. Only the descriptions the stack
+        # manages are reported, so that one left unmanaged never shows up as drift.
+        seen = RepositorySpec(
+            namespace=live.namespace,
+            name=live.name,
+            short_description=live.description
+            if props.get("shortDescription") is not None
+            else None,
+            full_description=live.full_description
+            if props.get("fullDescription") is not None
+            else None,
+            private=live.is_private,
+        )
+        outs = seen.outputs(adoption=props.get("adoption"))
         return pulumi.dynamic.ReadResult(id_, outs)
 
     def update(
