@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from stackctl.cli import main
 from stackctl.engine import ROOT, Graph, evaluate
 
 
@@ -97,3 +98,10 @@ def stack_config(stack: str) -> dict[str, Any]:
     raw = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
     config: dict[str, Any] = raw["config"]
     return config
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """`python -m stackctl ARGV` in this process: its exit code, stdout and stderr."""
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -13,9 +13,9 @@ from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
 from pulumi_policy.proxy import UnknownValueError
 
 from stackctl.check import CheckError, check_graph, policy_properties, resource_options
-from stackctl.cli import main
 from stackctl.engine import ROOT, Graph, Resource, evaluate
 from stackctl.policy_config import default_config_file, load_policy_config
+from tests.conftest import run_cli
 from tests.policy_harness import RealAnalyzer, as_diagnostics, diagnostics_set
 
 MIRROR_URN = (
@@ -28,12 +28,6 @@ SECURITY_URN = (
 )
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.fixture(scope="module", params=["staging", "prod"])
 def preview(request: pytest.FixtureRequest) -> Graph:
     """Each real stack as a preview of a new stack sees it."""
@@ -42,7 +36,7 @@ def preview(request: pytest.FixtureRequest) -> Graph:
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
 def test_both_stacks_pass_every_mandatory_policy(capsys, stack) -> None:
-    code, out, err = run(capsys, "check", stack)
+    code, out, err = run_cli(capsys, "check", stack)
     assert (code, err) == (0, "")
     lines = out.splitlines()
     resources = len(evaluate(stack).resources)
@@ -65,7 +59,7 @@ def test_both_stacks_pass_every_mandatory_policy(capsys, stack) -> None:
 def test_what_a_preview_cannot_know_is_reported_as_not_checked(capsys) -> None:
     """The mirror URL embeds a token minted on the first update: as in `pulumi preview`, the
     https check cannot run, which is a note, not a violation and not a crash."""
-    _, out, _ = run(capsys, "check", "staging")
+    _, out, _ = run_cli(capsys, "check", "staging")
     assert (
         "not checked  push-mirror-protected-branches-https\n"
         "  gitlab:index/projectPushMirror:ProjectPushMirror mirror-push\n"
@@ -108,7 +102,7 @@ def test_what_a_preview_cannot_know_is_reported_as_not_checked(capsys) -> None:
 def test_unsafe_config_is_caught_naming_the_resource(
     capsys, stack, override, policy, resource, reason
 ) -> None:
-    code, out, _ = run(capsys, "check", stack, "-c", override)
+    code, out, _ = run_cli(capsys, "check", stack, "-c", override)
     assert code == 1
     block = out.split(f"mandatory  {policy}\n", 1)[1]
     assert block.startswith(f"  {resource}\n  urn:pulumi:{stack}::")
@@ -117,7 +111,7 @@ def test_unsafe_config_is_caught_naming_the_resource(
 
 
 def test_docker_hub_repositories_outside_the_stacks_namespace_are_caught(capsys) -> None:
-    code, out, _ = run(capsys, "check", "staging", "-c", "dockerhub.namespace=gitlab")
+    code, out, _ = run_cli(capsys, "check", "staging", "-c", "dockerhub.namespace=gitlab")
     assert code == 1
     blocks = out.split("mandatory  dockerhub-allowed-namespaces\n")[1:]
     named = sorted(block.splitlines()[0].split()[-1] for block in blocks)
@@ -132,7 +126,7 @@ def test_docker_hub_repositories_outside_the_stacks_namespace_are_caught(capsys)
 def test_a_stack_checked_without_its_policy_config_is_held_to_production(capsys, tmp_path) -> None:
     empty = tmp_path / "none.json"
     empty.write_text("")
-    code, out, _ = run(capsys, "check", "staging", "--policy-config", str(empty))
+    code, out, _ = run_cli(capsys, "check", "staging", "--policy-config", str(empty))
     assert code == 1
     # Every GitLab project and Docker Hub repository: none is protected in staging.
     graph = evaluate("staging")
@@ -158,7 +152,7 @@ def test_enforcement_levels_come_from_policy_config(capsys, tmp_path, level, cod
     settings["security-project-private"] = {"enforcementLevel": level}
     config.write_text(json.dumps(settings))
     argv = ["check", "prod", "-c", "source.security.visibility=public"]
-    status, out, _ = run(capsys, *argv, "--policy-config", str(config))
+    status, out, _ = run_cli(capsys, *argv, "--policy-config", str(config))
     assert status == code
     assert ("security-project-private\n" in out) is (shown is not None)
     if shown:
@@ -169,7 +163,7 @@ def test_all_sets_every_level_as_in_the_cli(capsys, tmp_path) -> None:
     config = tmp_path / "c.json"
     config.write_text(json.dumps({"all": "advisory"}))
     argv = ["check", "prod", "-c", "mirror.onlyProtectedBranches=false"]
-    code, out, _ = run(capsys, *argv, "--policy-config", str(config))
+    code, out, _ = run_cli(capsys, *argv, "--policy-config", str(config))
     assert code == 0
     assert "advisory  push-mirror-protected-branches-https" in out
 
@@ -194,7 +188,7 @@ def test_all_sets_every_level_as_in_the_cli(capsys, tmp_path) -> None:
 def test_bad_policy_config_is_one_clear_error(capsys, tmp_path, content, message) -> None:
     config = tmp_path / "bad.json"
     config.write_text(content)
-    code, out, err = run(capsys, "check", "prod", "--policy-config", str(config))
+    code, out, err = run_cli(capsys, "check", "prod", "--policy-config", str(config))
     assert (code, out) == (1, "")
     assert err.startswith("error: ")
     assert message in err
@@ -202,7 +196,7 @@ def test_bad_policy_config_is_one_clear_error(capsys, tmp_path, content, message
 
 
 def test_bad_stack_config_is_the_engines_error(capsys) -> None:
-    code, out, err = run(capsys, "check", "prod", "-c", "source.canonical.importId=x")
+    code, out, err = run_cli(capsys, "check", "prod", "-c", "source.canonical.importId=x")
     assert (code, out) == (1, "")
     assert "aigw-delivery:source.canonical.importId" in err
 

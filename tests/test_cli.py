@@ -8,18 +8,12 @@ import sys
 
 import pytest
 
-from stackctl.cli import main
 from stackctl.engine import ROOT, evaluate
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.conftest import run_cli
 
 
 def test_text_shows_components_resources_settings_and_counts(capsys) -> None:
-    code, out, err = run(capsys, "graph", "prod")
+    code, out, err = run_cli(capsys, "graph", "prod")
     assert code == 0
     assert err == ""
     lines = out.splitlines()
@@ -40,7 +34,7 @@ def test_text_shows_components_resources_settings_and_counts(capsys) -> None:
 
 
 def test_json_is_the_documented_document(capsys) -> None:
-    code, out, _ = run(capsys, "graph", "staging", "--format", "json")
+    code, out, _ = run_cli(capsys, "graph", "staging", "--format", "json")
     document = json.loads(out)
     assert code == 0
     assert (document["project"], document["stack"]) == ("aigw-delivery", "staging")
@@ -50,7 +44,7 @@ def test_json_is_the_documented_document(capsys) -> None:
 
 
 def test_config_overrides_change_this_run_only(capsys) -> None:
-    code, out, _ = run(
+    code, out, _ = run_cli(
         capsys,
         "graph",
         "prod",
@@ -65,7 +59,7 @@ def test_config_overrides_change_this_run_only(capsys) -> None:
     assert code == 0
     assert resources["security-project"]["inputs"]["visibilityLevel"] == "internal"
     assert resources["mirror-push"]["inputs"]["keepDivergentRefs"] is True
-    _, again, _ = run(capsys, "graph", "prod", "--format", "json")
+    _, again, _ = run_cli(capsys, "graph", "prod", "--format", "json")
     assert {r["name"]: r for r in json.loads(again)["resources"]}["security-project"]["inputs"][
         "visibilityLevel"
     ] == "private"
@@ -84,7 +78,7 @@ def test_config_overrides_change_this_run_only(capsys) -> None:
     ],
 )
 def test_errors_are_one_clear_message_and_exit_1(capsys, argv: list[str], message: str) -> None:
-    code, out, err = run(capsys, *argv)
+    code, out, err = run_cli(capsys, *argv)
     assert code == 1
     assert out == ""
     assert message in err
@@ -93,13 +87,13 @@ def test_errors_are_one_clear_message_and_exit_1(capsys, argv: list[str], messag
 
 def test_a_malformed_stack_file_is_reported_with_its_line(capsys, scratch_project) -> None:
     root = scratch_project(stacks={"broken": "config:\n  aigw-delivery:source: {canonical: [\n"})
-    code, out, err = run(capsys, "--cwd", str(root), "graph", "broken")
+    code, out, err = run_cli(capsys, "--cwd", str(root), "graph", "broken")
     assert (code, out) == (1, "")
     assert "error: Pulumi.broken.yaml is not valid YAML (line 3, column 1)" in err
 
 
 def test_a_missing_project_file_is_reported(capsys, tmp_path) -> None:
-    code, _, err = run(capsys, "--cwd", str(tmp_path), "graph", "prod")
+    code, _, err = run_cli(capsys, "--cwd", str(tmp_path), "graph", "prod")
     assert code == 1
     assert "Pulumi.yaml does not exist" in err
 

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from stackctl.cli import main
 from stackctl.diff import compare, identity
 from stackctl.engine import ROOT, Graph, evaluate
-from tests.conftest import MINIMAL_CONFIG, stack_config
+from tests.conftest import MINIMAL_CONFIG, run_cli, stack_config
 
 SCRATCH_PROGRAM = """\
 import pulumi
@@ -24,14 +23,8 @@ for name in config.require_object("projects"):
 """
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_identical_stacks_are_equal_and_exit_0(capsys) -> None:
-    code, out, _ = run(capsys, "diff", "prod", "prod")
+    code, out, _ = run_cli(capsys, "diff", "prod", "prod")
     assert code == 0
     assert out.startswith("diff prod → prod: 0 added, 0 removed, 0 replaced, 0 changed")
 
@@ -47,7 +40,7 @@ def test_a_changed_input_shows_its_path_and_values(prod: Graph) -> None:
 
 
 def test_staging_and_prod_compare_resource_by_resource(capsys) -> None:
-    code, out, _ = run(capsys, "diff", "staging", "prod", "--format", "json")
+    code, out, _ = run_cli(capsys, "diff", "staging", "prod", "--format", "json")
     document = json.loads(out)
     assert code == 2
     assert document["equal"] is False
@@ -122,10 +115,10 @@ def test_revisions_are_read_without_touching_the_checkout(tmp_path: Path, capsys
     _git(repo, "commit", "-qam", "keep more images")
     status_before = _git(repo, "status", "--porcelain")
 
-    code, out, _ = run(capsys, "--cwd", str(repo), "diff", "prod@HEAD~1", "prod@HEAD")
+    code, out, _ = run_cli(capsys, "--cwd", str(repo), "diff", "prod@HEAD~1", "prod@HEAD")
     assert code == 2
     assert "containerExpirationPolicy.keepN: 25 → 50" in out
-    code, out, _ = run(capsys, "--cwd", str(repo), "diff", "prod@HEAD", "prod")
+    code, out, _ = run_cli(capsys, "--cwd", str(repo), "diff", "prod@HEAD", "prod")
     assert code == 0
     assert _git(repo, "status", "--porcelain") == status_before
 
@@ -134,7 +127,7 @@ def test_a_revision_that_no_longer_parses_is_a_clear_error(tmp_path: Path, capsy
     repo = _repository(tmp_path)
     (repo / "Pulumi.prod.yaml").write_text("config:\n  aigw-delivery:source: {canonical: [\n")
     _git(repo, "commit", "-qam", "break the stack file")
-    code, out, err = run(capsys, "--cwd", str(repo), "diff", "prod@HEAD~1", "prod@HEAD")
+    code, out, err = run_cli(capsys, "--cwd", str(repo), "diff", "prod@HEAD~1", "prod@HEAD")
     assert code == 1
     assert out == ""
     assert "error: prod@HEAD: Pulumi.prod.yaml is not valid YAML" in err
@@ -150,7 +143,7 @@ def test_a_revision_that_no_longer_parses_is_a_clear_error(tmp_path: Path, capsy
     ],
 )
 def test_bad_sides_exit_1(capsys, argv: list[str], message: str) -> None:
-    code, _, err = run(capsys, *argv)
+    code, _, err = run_cli(capsys, *argv)
     assert code == 1
     assert message in err
 
