@@ -16,11 +16,11 @@ must stay as written.
 
 from __future__ import annotations
 
-import re
 from typing import Any, ClassVar
 
 import pulumi
 from pulumi_gcp import _utilities
+from pydantic.alias_generators import to_camel
 
 
 class ComputeResource(pulumi.CustomResource):
@@ -34,7 +34,7 @@ class ComputeResource(pulumi.CustomResource):
         self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **inputs: Any
     ) -> None:
         props: dict[str, Any] = {
-            _camel(key): _camel_keys(value) for key, value in inputs.items() if value is not None
+            to_camel(key): _camel_keys(value) for key, value in inputs.items() if value is not None
         }
         for output in self.OUTPUTS:
             props.setdefault(output, None)
@@ -76,13 +76,9 @@ class GlobalForwardingRule(ComputeResource):
     TYPE = "gcp:compute/globalForwardingRule:GlobalForwardingRule"
 
 
-def _camel(name: str) -> str:
-    return re.sub(r"_([a-z0-9])", lambda m: m.group(1).upper(), name)
-
-
 def _camel_keys(value: Any) -> Any:
     if isinstance(value, dict):
-        return {_camel(k): _camel_keys(v) for k, v in value.items() if v is not None}
+        return {to_camel(k): _camel_keys(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
         return [_camel_keys(v) for v in value]
     return value

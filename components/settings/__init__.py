@@ -101,6 +101,7 @@ ENVIRONMENTS = ("staging", "prod")
 TOKEN_KEY = "dockerhubToken"  # noqa: S105 (the name of the config key, not a token)
 """The Docker Hub push token: secret config, else `DOCKERHUB_TOKEN` from the environment."""
 TOKEN_ENV = dockerhub_names.ENV_TOKEN
+SHOWN_SECRET = "[secret]"  # noqa: S105 (what a problem shows instead of a secret value)
 
 
 class SettingsError(pulumi.RunError):
@@ -278,7 +279,7 @@ def parse_settings(
                     _line(
                         name,
                         "",
-                        "[secret]" if name in secret else text,
+                        SHOWN_SECRET if name in secret else text,
                         f"must be a structured value (JSON/YAML object): {err}",
                     )
                 )
@@ -374,11 +375,12 @@ def _push_token(
                 )
             ]
         problem = _maskable(configured)
-        return configured, [_line(TOKEN_KEY, "", "[secret]", problem)] if problem else []
+        return configured, [_line(TOKEN_KEY, "", SHOWN_SECRET, problem)] if problem else []
     from_env = (environ or {}).get(TOKEN_ENV)
     if from_env:
         problem = _maskable(from_env)
-        return from_env, [f"  - {TOKEN_ENV} (environment) = [secret]: {problem}"] if problem else []
+        shown = f"  - {TOKEN_ENV} (environment) = {SHOWN_SECRET}: {problem}"
+        return from_env, [shown] if problem else []
     if dry_run:
         return None, []  # a preview shows the variable with an unknown secret value
     return None, [
@@ -416,7 +418,7 @@ def _describe(error: Any, secret: Collection[str]) -> list[str]:
     kind = error["type"]
     if kind == "cross_reference":
         return [
-            _line(str(loc[0]), _path(loc[1:]), "[secret]" if loc[0] in secret else value, rule)
+            _line(str(loc[0]), _path(loc[1:]), SHOWN_SECRET if loc[0] in secret else value, rule)
             for loc, value, rule in error["ctx"]["problems"]
         ]
     loc = error["loc"]
@@ -427,7 +429,7 @@ def _describe(error: Any, secret: Collection[str]) -> list[str]:
     if kind == "extra_forbidden":
         known = ", ".join(_known_keys(loc[:-1]))
         return [_line(top, path, None, f"is not a known setting (known here: {known})")]
-    value = "[secret]" if top in secret else error.get("input")
+    value = SHOWN_SECRET if top in secret else error.get("input")
     message = str(error["msg"]).removeprefix("Value error, ")
     return [_line(top, path, value, message)]
 
@@ -459,7 +461,7 @@ def _line(top: str, path: str, value: Any, rule: str) -> str:
 
 
 def _short(value: Any) -> str:
-    text = value if value == "[secret]" else json.dumps(value, sort_keys=True)
+    text = value if value == SHOWN_SECRET else json.dumps(value, sort_keys=True)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
