@@ -463,7 +463,7 @@ BAD_CONFIGS = [
         "prod",
         ["gcp.workloadIdentity.audience=two words"],
         "aigw-delivery:gcp.workloadIdentity.audience",
-        "should match pattern",
+        "must not contain whitespace",
     ),
     (
         "prod",

@@ -1,27 +1,65 @@
 """The source side's settings: the GitLab instance, the canonical and security projects, their
-registries and package, the release naming and the push mirror."""
+registries and package, the release naming and the push mirror.
+
+GitLab's own limits, from its Project model (gitlabhq app/models/project.rb, "Validations":
+`description` at most 2000 characters, `name` and `path` at most 255 and `name` matching
+`Gitlab::Regex.project_name_regex`, lib/gitlab/regex.rb) and its Namespace model (a group's
+`path` at most 255 characters, app/models/namespace.rb); project ids are the API's integer
+ids, which the provider parses as int64 (terraform-provider-gitlab reads an imported
+project's id with `strconv.Atoi`), and GitLab's ids start at 1.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from components.settings.base import Model, environment_of, matching, problems_at
+from components.settings.text import Host, HttpsUrl, Paragraphs
 
 _GITLAB_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+PATH_PART_MAX = 255
+"""A project's or group's `path` (one part of the full path) is at most 255 characters."""
+NAME_MAX = 255
+DESCRIPTION_MAX = 2000
+INT64_MAX = 2**63 - 1
 
 
 def _gitlab_path(value: str) -> str:
     segments = value.split("/")
-    if len(segments) < 2 or not all(_GITLAB_SEGMENT.match(s) for s in segments):
+    if len(segments) < 2 or not all(_GITLAB_SEGMENT.fullmatch(s) for s in segments):
         raise ValueError(
             "must be a GitLab project path 'group[/subgroup...]/project' of letters, digits, "
             "'_', '-' and '.', each part not starting with '-' or '.'"
         )
     if any(s.endswith((".git", ".atom")) or ".." in s for s in segments):
         raise ValueError("a GitLab path part must not end in '.git' or '.atom' or contain '..'")
+    longest = max(len(s) for s in segments)
+    if longest > PATH_PART_MAX:
+        raise ValueError(
+            f"has a part of {longest} characters: GitLab allows at most {PATH_PART_MAX} per "
+            "group or project path"
+        )
+    return value
+
+
+def _project_name(value: str) -> str:
+    """`Gitlab::Regex.project_name_regex`: letters, digits, emoji (U+00A9-U+1F9FF), '_',
+    '.', '+', dashes and spaces, starting with a letter, digit, emoji or '_'."""
+
+    def allowed(char: str, first: bool) -> bool:
+        if char.isalnum() or char == "_" or 0xA9 <= ord(char) <= 0x1F9FF:
+            return True
+        return not first and (char in ".+ " or unicodedata.category(char) == "Pd")
+
+    if not value or not all(allowed(c, i == 0) for i, c in enumerate(value)):
+        raise ValueError(
+            "can contain only letters, digits, emoji, '_', '.', '+', dashes and spaces, and "
+            "must start with a letter, digit, emoji or '_' (GitLab's project name rule)"
+        )
     return value
 
 
@@ -52,14 +90,10 @@ BranchPattern = Annotated[
         "where parts may be '*' (for example 'stable-*-ee')",
     ),
 ]
-HttpsUrl = Annotated[
-    str,
-    matching(
-        r"https://[A-Za-z0-9.-]+(:\d+)?",
-        "must be an https:// URL with a host and no path, for example https://gitlab.com",
-    ),
-]
 Regex = Annotated[str, AfterValidator(_regex)]
+RegistryName = Literal["security", "canonical"]
+"""Which source project's container registry: the security one, or the canonical one
+(non-production deployments only, diagram note 8)."""
 ProtectionLevel = Literal["maintainer", "owner", "admin"]
 
 
@@ -67,13 +101,7 @@ class GitLabSettings(Model):
     """The GitLab instance: where mirrors push and registries live."""
 
     url: HttpsUrl = "https://gitlab.com"
-    registry_host: Annotated[
-        str,
-        matching(
-            r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?",
-            "must be a host name, for example registry.gitlab.com",
-        ),
-    ] = "registry.gitlab.com"
+    registry_host: Host = "registry.gitlab.com"
 
 
 class ProjectSettings(Model):
@@ -81,10 +109,10 @@ class ProjectSettings(Model):
     of the project at `path` otherwise: `components/projects.py`), created elsewhere."""
 
     path: GitLabPath
-    name: str | None = None
-    description: str | None = None
+    name: Annotated[str, Field(max_length=NAME_MAX), AfterValidator(_project_name)] | None = None
+    description: Annotated[Paragraphs, Field(max_length=DESCRIPTION_MAX)] | None = None
     visibility: Literal["private", "internal", "public"]
-    import_id: Annotated[int, Field(gt=0)] | None = None
+    import_id: Annotated[int, Field(gt=0, le=INT64_MAX)] | None = None
 
     @property
     def namespace(self) -> str:
