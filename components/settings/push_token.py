@@ -43,8 +43,9 @@ def read_push_token(
     from_env = (environ or {}).get(TOKEN_ENV)
     if from_env:
         problem = _maskable(from_env)
-        shown = [environment_line(TOKEN_ENV, from_env, problem, secret=True)]
-        return from_env, shown if problem else []
+        if problem:
+            return from_env, [environment_line(TOKEN_ENV, from_env, problem, secret=True)]
+        return from_env, []
     if dry_run:
         return None, []  # a preview shows the variable with an unknown secret value
     return None, [
