@@ -463,7 +463,7 @@ BAD_CONFIGS = [
         "prod",
         ["gcp.workloadIdentity.audience=two words"],
         "aigw-delivery:gcp.workloadIdentity.audience",
-        "must not contain whitespace",
+        "must be non-empty without whitespace",
     ),
     (
         "prod",

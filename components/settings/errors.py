@@ -114,8 +114,10 @@ def scrubbed(text: str) -> str:
 def line(top: str, path: str, value: Any, rule: str, *, secret: bool = False) -> str:
     """One problem: `  - aigw-delivery:<key><path> = <value>: <rule>` (no value if None)."""
     value_part = "" if value is None else f" = {shown(value, secret)}"
-    key = path if not looks_like_credential(path) else SECRET
-    return f"  - {PROJECT}:{top}{key}{value_part}: {scrubbed(rule)}"
+    key = f"{top}{path}"
+    if looks_like_credential(key):  # a token pasted as a key name (`-c glpat-...=1`)
+        key = SECRET
+    return f"  - {PROJECT}:{key}{value_part}: {scrubbed(rule)}"
 
 
 def environment_line(name: str, value: str | None, rule: str, *, secret: bool = False) -> str:

@@ -6,17 +6,17 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator
 
 from components.settings.base import Model, matching
-from components.settings.text import HttpsUrl, SingleLine
+from components.settings.text import HttpsUrl, SingleLine, at_most
 
 
 AUDIENCE_MAX = 256
 """`oidc.allowedAudiences[]`: "Each audience may be at most 256 characters" (IAM API,
 WorkloadIdentityPoolProvider.Oidc, https://cloud.google.com/iam/docs/reference/rest/v1/
 projects.locations.workloadIdentityPools.providers)."""
-NO_SPACE = "must not contain whitespace: it is compared with the ID token's aud claim as is"
+NO_SPACE = "must be non-empty without whitespace: it is compared with the ID token's aud claim as is"
 
 
 def _pool_id(value: str) -> str:
@@ -36,7 +36,9 @@ class WorkloadIdentitySettings(Model):
     provider_id: Annotated[str, AfterValidator(_pool_id)] = "gitlab-com"
     issuer: HttpsUrl = "https://gitlab.com"
     audience: Annotated[
-        SingleLine, Field(min_length=1, max_length=AUDIENCE_MAX), matching(r"\S+", NO_SPACE)
+        SingleLine,
+        at_most(AUDIENCE_MAX, "Google's limit for an allowed audience"),
+        matching(r"\S+", NO_SPACE),
     ]
     """The `aud` of the deployment pipelines' ID tokens: the provider's one allowed audience,
     and the `RUNWAY_OIDC_AUDIENCE` CI variable the pipelines put in `id_tokens`."""

@@ -18,7 +18,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from components.settings.base import Model, environment_of, matching, problems_at
-from components.settings.text import Host, HttpsUrl, Paragraphs
+from components.settings.text import Host, HttpsUrl, Paragraphs, at_most
 
 _GITLAB_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 PATH_PART_MAX = 255
@@ -110,7 +110,9 @@ class ProjectSettings(Model):
 
     path: GitLabPath
     name: Annotated[str, Field(max_length=NAME_MAX), AfterValidator(_project_name)] | None = None
-    description: Annotated[Paragraphs, Field(max_length=DESCRIPTION_MAX)] | None = None
+    description: (
+        Annotated[Paragraphs, at_most(DESCRIPTION_MAX, "GitLab's limit for a description")] | None
+    ) = None
     visibility: Literal["private", "internal", "public"]
     import_id: Annotated[int, Field(gt=0, le=INT64_MAX)] | None = None
 

@@ -55,6 +55,17 @@ def _paragraphs(value: str) -> str:
     return value
 
 
+def at_most(limit: int, why: str) -> AfterValidator:
+    """A length limit of the API a value is sent to; `why` names the API and its rule."""
+
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise ValueError(f"must be at most {limit} characters (it has {len(value)}): {why}")
+        return value
+
+    return AfterValidator(check)
+
+
 SingleLine = Annotated[str, AfterValidator(_single_line)]
 """Free text that ends up in an HTTP header, a CI variable or a URL: one line."""
 Paragraphs = Annotated[str, AfterValidator(_paragraphs)]
