@@ -16,10 +16,10 @@ from contract import DEPLOYMENT_ID_MAX, FLEET_ID_MAX, SECRET
 from stackctl.engine import STACK_TYPE, EngineError, evaluate
 from tests.conftest import run_cli
 
-ENV_TOKEN = "dckr_pat_ENVCANARY0123456789abcdefQ"  # noqa: S105 (a canary, not a token)
+ENV_TOKEN = "dckr_pat_ENVCANARY0123456789abcdefQ"
 """The push token `pulumi up` would take from its environment: in every run, never shown."""
-GLPAT = "glpat-CANARYxY9zQ3mK7pL2vN8wR4tB"  # noqa: S105
-DCKR = "dckr_pat_CANARYq8Lm3Nz7Vx2Kc9"  # noqa: S105
+GLPAT = "glpat-CANARYxY9zQ3mK7pL2vN8wR4tB"
+DCKR = "dckr_pat_CANARYq8Lm3Nz7Vx2Kc9"
 YA29 = "ya29.a0CANARYAfH6SMBx3kQ9pZ"
 RANDOM = "Xk9Qz3Lm8Rt2Vb7Np4Wc6Jh5"
 """No known prefix: a high-entropy string, as a pasted password or API key is."""
@@ -320,7 +320,11 @@ LIMITS: list[tuple[str, list[str], str, str, list[str]]] = [
     ),
     (
         "staging",
-        ["runway.deployments." + "d" * (DEPLOYMENT_ID_MAX + 1) + '={"project": {}, "fleet": "dws"}'],
+        [
+            "runway.deployments."
+            + "d" * (DEPLOYMENT_ID_MAX + 1)
+            + '={"project": {}, "fleet": "dws"}'
+        ],
         "runway.deployments." + "d" * (DEPLOYMENT_ID_MAX + 1),
         f"at most {DEPLOYMENT_ID_MAX} characters",
         [],
@@ -340,11 +344,35 @@ LIMITS: list[tuple[str, list[str], str, str, list[str]]] = [
         "at most 2000 characters",
         [PEM[:30]],
     ),
-    ("staging", [f"source.canonical.name={GLPAT}/x"], "source.canonical.name", "name rule", [GLPAT]),
+    (
+        "staging",
+        [f"source.canonical.name={GLPAT}/x"],
+        "source.canonical.name",
+        "name rule",
+        [GLPAT],
+    ),
     ("prod", [f"dockerhub.username={DCKR}"], "dockerhub.username", "Docker Hub namespace", [DCKR]),
-    ("prod", [f"dockerhub.username={RANDOM}"], "dockerhub.username", "Docker Hub namespace", [RANDOM]),
-    ("prod", [f"dockerhub.namespace={YA29}"], "dockerhub.namespace", "Docker Hub namespace", [YA29]),
-    ("prod", [f"release.tagPattern={GLPAT}"], "release.tagPattern", "self-hosted-vX.Y.Z-ee", [GLPAT]),
+    (
+        "prod",
+        [f"dockerhub.username={RANDOM}"],
+        "dockerhub.username",
+        "Docker Hub namespace",
+        [RANDOM],
+    ),
+    (
+        "prod",
+        [f"dockerhub.namespace={YA29}"],
+        "dockerhub.namespace",
+        "Docker Hub namespace",
+        [YA29],
+    ),
+    (
+        "prod",
+        [f"release.tagPattern={GLPAT}"],
+        "release.tagPattern",
+        "self-hosted-vX.Y.Z-ee",
+        [GLPAT],
+    ),
     ("prod", [f"fleets.aigw.serviceName={DCKR}"], "fleets.aigw.serviceName", "pattern", [DCKR]),
     ("prod", [f"gcp.projectId={YA29}"], "gcp.projectId", "Google Cloud project id", [YA29]),
     (

@@ -61,7 +61,9 @@ and never all three character classes over twenty characters."""
 
 def _high_entropy(run: str) -> bool:
     classes = (
-        any(c.islower() for c in run) and any(c.isupper() for c in run) and any(c.isdigit() for c in run)
+        any(c.islower() for c in run)
+        and any(c.isupper() for c in run)
+        and any(c.isdigit() for c in run)
     )
     if not classes:
         return False
@@ -162,7 +164,9 @@ def describe(error: Any, secret: Collection[str], root: type[BaseModel]) -> list
         known = ", ".join(_known_keys(root, loc[:-1]))
         return [line(top, path, None, f"is not a known setting (known here: {known})")]
     message = str(error["msg"]).removeprefix("Value error, ")
-    return [line(top, path, error.get("input"), message, secret=top in secret or possibly_secret(loc))]
+    return [
+        line(top, path, error.get("input"), message, secret=top in secret or possibly_secret(loc))
+    ]
 
 
 def possibly_secret(loc: tuple[Any, ...]) -> bool:

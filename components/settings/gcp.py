@@ -11,12 +11,13 @@ from pydantic import AfterValidator
 from components.settings.base import Model, matching
 from components.settings.text import HttpsUrl, SingleLine, at_most
 
-
 AUDIENCE_MAX = 256
 """`oidc.allowedAudiences[]`: "Each audience may be at most 256 characters" (IAM API,
 WorkloadIdentityPoolProvider.Oidc, https://cloud.google.com/iam/docs/reference/rest/v1/
 projects.locations.workloadIdentityPools.providers)."""
-NO_SPACE = "must be non-empty without whitespace: it is compared with the ID token's aud claim as is"
+NO_SPACE = (
+    "must be non-empty without whitespace: it is compared with the ID token's aud claim as is"
+)
 
 
 def _pool_id(value: str) -> str:

@@ -24,7 +24,9 @@ def _key_id(limit: int, named: str) -> Any:
     return AfterValidator(check)
 
 
-FleetId = Annotated[str, _key_id(FLEET_ID_MAX, "the fleet's resources and its '<id>-runtime' account")]
+FleetId = Annotated[
+    str, _key_id(FLEET_ID_MAX, "the fleet's resources and its '<id>-runtime' account")
+]
 DeploymentId = Annotated[
     str, _key_id(DEPLOYMENT_ID_MAX, "the deployment's '<id>-deployer' service account")
 ]

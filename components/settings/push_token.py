@@ -39,7 +39,9 @@ def read_push_token(
                 )
             ]
         problem = _maskable(configured)
-        return configured, [line(TOKEN_KEY, "", configured, problem, secret=True)] if problem else []
+        return configured, [
+            line(TOKEN_KEY, "", configured, problem, secret=True)
+        ] if problem else []
     from_env = (environ or {}).get(TOKEN_ENV)
     if from_env:
         problem = _maskable(from_env)

@@ -56,6 +56,7 @@ CLOUD_RUN_REGIONS = frozenset(
 """Regions where Cloud Run (and Artifact Registry) run services, late 2026. A region missing
 here is rejected; add it when Google opens it."""
 
+
 def _region(value: str) -> str:
     if value not in CLOUD_RUN_REGIONS:
         close = difflib.get_close_matches(value, sorted(CLOUD_RUN_REGIONS), n=1)
