@@ -418,6 +418,74 @@ LIMITS: list[tuple[str, list[str], str, str, list[str]]] = [
         [RANDOM],
     ),
     ("prod", [f"{GLPAT}=1"], SECRET, "not a known setting", [GLPAT]),
+    # --- a credential in a plain key whose rule it passes: refused all the same ---
+    (
+        "staging",
+        [f"source.canonical.description=Mirror token: {GLPAT}"],
+        "source.canonical.description",
+        "holds what only a credential starts with",
+        [GLPAT],
+    ),
+    (
+        "prod",
+        [f"fleets.aigw.env.AIGW_DOCKER_TOKEN={DCKR}"],
+        "fleets.aigw.env.AIGW_DOCKER_TOKEN",
+        "holds what only a credential starts with",
+        [DCKR],
+    ),
+    (
+        "prod",
+        [f"gcp.workloadIdentity.audience={YA29}"],
+        "gcp.workloadIdentity.audience",
+        "holds what only a credential starts with",
+        [YA29],
+    ),
+    (
+        "staging",
+        ["runway.deployments.ai-gateway.project.description=" + js(PEM + "\nabc")],
+        "runway.deployments.ai-gateway.project.description",
+        "holds what only a credential starts with",
+        [PEM[:30]],
+    ),
+    # --- what else the APIs refuse ---
+    (
+        "prod",
+        ["fleets.aigw.env.AIGW_BIG=" + "é" * 16385],
+        "fleets.aigw.env",
+        "longer than the 32768 bytes Cloud Run allows",
+        [],
+    ),
+    (
+        "prod",
+        ["source.package.name=@gitlab-org/" + "p" * 210],
+        "source.package.name",
+        "at most 214 characters",
+        [],
+    ),
+    ("prod", ["source.defaultBranch=main.lock"], "source.defaultBranch", "Git accepts", []),
+    ("prod", ["source.defaultBranch=release/../main"], "source.defaultBranch", "Git accepts", []),
+    ("prod", ["source.defaultBranch=-main"], "source.defaultBranch", "Git accepts", []),
+    (
+        "prod",
+        ["source.registry.cleanup.nameRegexKeep=^(?!self-hosted).*$"],
+        "source.registry.cleanup.nameRegexKeep",
+        "RE2",
+        [],
+    ),
+    (
+        "prod",
+        ["source.registry.cleanup.nameRegexDelete=(a)\\1"],
+        "source.registry.cleanup.nameRegexDelete",
+        "RE2",
+        [],
+    ),
+    (
+        "prod",
+        ['source.registry.cleanup.nameRegexDelete=""'],
+        "source.registry.cleanup.nameRegexDelete",
+        "must not be empty while the cleanup policy is enabled",
+        [],
+    ),
 ]
 
 

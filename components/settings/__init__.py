@@ -42,7 +42,7 @@ from components.settings.provenance import Provenance, read_provenance
 from components.settings.push_token import TOKEN_KEY, push_token_output, read_push_token
 from components.settings.regions import CLOUD_RUN_REGIONS
 from components.settings.runway import DeploymentSettings, PullTokenSettings, RunwaySettings
-from components.settings.secrets import refused_secrets
+from components.settings.secrets import pasted_credentials, refused_secrets
 from components.settings.servers import SERVERS, Server
 from components.settings.source import (
     CleanupPolicy,
@@ -283,6 +283,8 @@ def parse_settings(
             if not (e["loc"] and e["loc"][0] in refused)  # refused: reported once, above
             for problem in describe(e, {*secret, TOKEN_KEY}, Settings)
         )
+    if settings is not None:
+        problems.extend(pasted_credentials(values))
     if settings is not None and not dry_run:
         problems.extend(
             line("fleets", f".{name}.image", fleet.image, PLACEHOLDER_RULE)

@@ -24,7 +24,7 @@ from pydantic.alias_generators import to_camel
 from components.settings.base import PROJECT
 from contract import SECRET
 
-CREDENTIAL_MARKERS = (
+TOKEN_PREFIXES = (
     # GitLab's token prefixes (https://docs.gitlab.com/security/tokens/#token-prefixes);
     # an instance prefix may precede them (`SIE-glpat-`), so they are looked for anywhere.
     "glpat-",
@@ -48,10 +48,12 @@ CREDENTIAL_MARKERS = (
     "dckr_oat_",
     # Google OAuth 2.0 access tokens (https://cloud.google.com/docs/authentication/token-types).
     "ya29.",
-    # PEM private keys, and the "BEGIN ... PRIVATE KEY" line without its dashes.
+    # PEM private keys and certificates.
     "-----BEGIN",
-    "PRIVATE KEY",
 )
+"""What only a credential starts with: a value holding one is refused in any plain key."""
+CREDENTIAL_MARKERS = (*TOKEN_PREFIXES, "PRIVATE KEY")
+"""What a value is never shown with (the BEGIN line of a key may have lost its dashes)."""
 _RUN = re.compile(r"[A-Za-z0-9+/=_.~-]{20,}")
 ENTROPY_MIN = 3.5
 """Bits per character from which a long run of mixed-case letters and digits reads as

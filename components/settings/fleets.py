@@ -15,6 +15,11 @@ from components.settings.servers import SERVERS, ServerName
 from components.settings.source import RegistryName
 from components.settings.text import Paragraphs, control_character, is_dns_name
 
+ENV_VALUE_MAX_BYTES = 32768
+ENV_COUNT_MAX = 1000
+"""Cloud Run: a variable's value is at most 32768 bytes (Admin API v2, EnvVar.value), and a
+service has at most 1000 variables
+(https://cloud.google.com/run/docs/configuring/services/overview-environment-variables)."""
 RESERVED_ENV = frozenset({"PORT", "K_SERVICE", "K_REVISION", "K_CONFIGURATION"})
 """Variables Cloud Run sets itself and refuses in a service's environment."""
 
@@ -211,10 +216,17 @@ class FleetSettings(Model):
 
     @field_validator("env")
     @classmethod
-    def _urls_are_one_line(cls, value: dict[str, str]) -> dict[str, str]:
-        """A value that is a URL (the GitLab and portal URLs the servers call) is one line with
-        no credentials in it: the server puts it in request lines and headers."""
+    def _within_cloud_run_limits(cls, value: dict[str, str]) -> dict[str, str]:
+        """Cloud Run's limits, and a value that is a URL (the GitLab and portal URLs the
+        servers call) is one line with no credentials in it: the server puts it in request
+        lines and headers."""
+        if len(value) + 2 > ENV_COUNT_MAX:  # with the two the stack sets at most
+            raise ValueError(f"sets {len(value)} variables: Cloud Run allows {ENV_COUNT_MAX}")
         for name, text in value.items():
+            if len(text.encode()) > ENV_VALUE_MAX_BYTES:
+                raise ValueError(
+                    f"{name} is longer than the {ENV_VALUE_MAX_BYTES} bytes Cloud Run allows"
+                )
             if re.match(r"[a-z][a-z0-9+.-]*://", text):
                 found = control_character(text)
                 if found:

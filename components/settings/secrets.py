@@ -21,6 +21,10 @@ in `fleets` is secret, not which leaf. The design therefore is:
   pulumi/pulumi#7127 re-enables the warning in `Config._get`), validated, kept as a
   `SecretStr`, and reaches its resource inputs only as `pulumi.Output.secret`
   (`push_token.push_token_output`), exactly what `Config.get_secret` returns.
+- **Refused in plain**: a value of a plain key holding what only a credential starts with
+  (a GitLab or Docker token prefix, `ya29.`, a PEM block; errors.TOKEN_PREFIXES), the token
+  pasted into the wrong key: it would be stored and shown in plain text, and published on
+  a public project or repository.
 - **Refused**: every other key marked secret, structured or not, with one error naming the
   key. Every part of a structured key may be the secret one, and these keys' values become
   resource names and URNs (fleet and deployment ids, regions), counts, import ids and
@@ -38,9 +42,10 @@ would.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from typing import Any
 
-from components.settings.errors import line
+from components.settings.errors import TOKEN_PREFIXES, line
 from components.settings.push_token import TOKEN_KEY
 
 CARRIED = frozenset({TOKEN_KEY})
@@ -63,3 +68,33 @@ def refused_secrets(secret: Collection[str]) -> tuple[set[str], list[str]]:
         )
         for key in sorted(refused)
     ]
+
+
+def pasted_credentials(values: Mapping[str, Any]) -> list[str]:
+    """A problem for each leaf of a plain key that holds what only a credential starts with."""
+    found: list[str] = []
+
+    def walk(top: str, path: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(top, f"{path}.{key}", item)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(top, f"{path}[{i}]", item)
+        elif isinstance(value, str) and any(p in value for p in TOKEN_PREFIXES):
+            found.append(
+                line(
+                    top,
+                    path,
+                    value,
+                    "holds what only a credential starts with (a token prefix or a PEM block): "
+                    "plain config is stored and shown as it is; a token belongs in secret "
+                    "config (`pulumi config set --secret`) or Secret Manager",
+                    secret=True,
+                )
+            )
+
+    for top, value in values.items():
+        if top not in CARRIED:
+            walk(top, "", value)
+    return found

@@ -18,7 +18,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from components.settings.base import Model, environment_of, matching, problems_at
-from components.settings.text import Host, HttpsUrl, Paragraphs, at_most
+from components.settings.text import Host, HttpsUrl, Paragraphs, at_most, single_line
 
 _GITLAB_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 PATH_PART_MAX = 255
@@ -63,11 +63,45 @@ def _project_name(value: str) -> str:
     return value
 
 
+_NOT_RE2 = re.compile(r"\(\?[=!>]|\(\?<[=!]|\\[1-9]")
+"""Lookaround, atomic groups and backreferences: Python accepts them, RE2 does not
+(https://github.com/google/re2/wiki/Syntax, "NOT SUPPORTED")."""
+
+
 def _regex(value: str) -> str:
+    """GitLab validates the cleanup policy's regexes with `untrusted_regexp: true`
+    (app/models/container_expiration_policy.rb), that is with RE2 (`Gitlab::UntrustedRegexp`):
+    a pattern must compile here *and* use only what RE2 has."""
+    single_line(value)
     try:
         re.compile(value)
     except re.error as err:
         raise ValueError(f"must be a valid regular expression ({err})") from err
+    if _NOT_RE2.search(value):
+        raise ValueError(
+            "uses lookaround, an atomic group or a backreference, which GitLab's RE2 "
+            "regular expressions do not support"
+        )
+    return value
+
+
+def _branch(value: str) -> str:
+    """A branch name Git accepts (`git check-ref-format --branch`, the rules of
+    https://git-scm.com/docs/git-check-ref-format), in the characters this stack allows."""
+    parts = value.split("/")
+    if (
+        ".." in value
+        or "//" in value
+        or value.startswith(("/", "-"))
+        or value.endswith(("/", ".", ".lock"))
+        or value == "@"
+        or "@{" in value
+        or any(p.startswith(".") or p.endswith(".lock") for p in parts)
+    ):
+        raise ValueError(
+            "must be a branch name Git accepts: no '..', '//', '@{', no part starting with "
+            "'.' or ending in '.lock', not starting with '/' or '-' nor ending in '/' or '.'"
+        )
     return value
 
 
@@ -132,7 +166,10 @@ class CleanupPolicy(Model):
     cadence: Literal["1d", "7d", "14d", "1month", "3month"] = "1d"
     keep_n: Literal[1, 5, 10, 25, 50, 100] = 10
     older_than: Literal["7d", "14d", "30d", "60d", "90d"] = "30d"
-    name_regex_delete: Regex = ".*"
+    name_regex_delete: Annotated[
+        Regex, matching(r"(?s).+", "must not be empty while the cleanup policy is enabled")
+    ] = ".*"
+    """Required by GitLab while the policy is enabled (`validates :name_regex, presence`)."""
     name_regex_keep: Regex = ""
 
 
@@ -160,6 +197,7 @@ class PackageSettings(Model):
             r"@[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*",
             "must be a scoped npm package name '@scope/name' in lowercase",
         ),
+        at_most(214, "npm's limit for a package name, scope included (validate-npm-package-name)"),
     ] = "@gitlab-org/duo-workflow-service"
     type: Literal["npm"] = "npm"
     push_access_level: ProtectionLevel = "maintainer"
@@ -173,7 +211,9 @@ class SourceSettings(Model):
 
     canonical: ProjectSettings
     security: ProjectSettings
-    default_branch: Annotated[str, Field(pattern=r"^[A-Za-z0-9._/-]+$")] = "main"
+    default_branch: Annotated[
+        str, Field(pattern=r"^[A-Za-z0-9._/-]+$"), AfterValidator(_branch)
+    ] = "main"
     registry: RegistrySettings = RegistrySettings()
     package: PackageSettings = PackageSettings()
 

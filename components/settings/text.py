@@ -39,7 +39,7 @@ def control_character(value: str, *, allow: str = "") -> str | None:
     return None
 
 
-def _single_line(value: str) -> str:
+def single_line(value: str) -> str:
     found = control_character(value)
     if found:
         raise ValueError(f"must be a single line without control characters (found {found})")
@@ -66,7 +66,7 @@ def at_most(limit: int, why: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-SingleLine = Annotated[str, AfterValidator(_single_line)]
+SingleLine = Annotated[str, AfterValidator(single_line)]
 """Free text that ends up in an HTTP header, a CI variable or a URL: one line."""
 Paragraphs = Annotated[str, AfterValidator(_paragraphs)]
 """Free text sent in a request body (a description): newlines and tabs allowed, nothing else
@@ -100,7 +100,7 @@ def _port_problem(port: str) -> str | None:
 
 def _https_origin(value: str) -> str:
     """`https://host[:port]`, nothing else: no credentials, path, query or fragment."""
-    _single_line(value)
+    single_line(value)
     if "@" in value.split("://", 1)[-1].split("/", 1)[0]:
         # Checked before parsing, and never echoed: user:password@ is a credential.
         raise ValueError("must not carry credentials (user:password@) in the URL")
@@ -133,7 +133,7 @@ def _https_origin(value: str) -> str:
 
 def _host(value: str) -> str:
     """`host[:port]`, as a registry host is written in image references."""
-    _single_line(value)
+    single_line(value)
     host, colon, port = value.partition(":")
     if "@" in value or "/" in value:
         raise ValueError("must be a host name with an optional port, no credentials or path")
