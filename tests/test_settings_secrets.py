@@ -17,8 +17,9 @@ import pytest
 
 from components.settings import SettingsError, parse_settings
 from contract import SECRET
+from stackctl import diagram, diff, text
 from stackctl.engine import STACK_TYPE, EngineError, evaluate
-from stackctl.stackfile import secret_placeholder
+from stackctl.stackfile import load_stack, secret_placeholder
 from tests.conftest import ProjectFactory, run_cli, stack_config
 
 CIPHERTEXT = "v1:AAAAcanaryCIPHERTEXT=="
@@ -49,39 +50,54 @@ SECURE_LEAVES: list[tuple[list[str | int], str]] = [
 ]
 
 
-@pytest.fixture
-def secure_stack(scratch_project: ProjectFactory, request: pytest.FixtureRequest) -> Path:
-    path, _ = request.param
-    return scratch_project(stacks={"staging": stack_config("staging"), "s": with_secure_leaf(path)})
+def as_the_cli_hands_it_over(root: Path, stack: str) -> tuple[dict[str, str], set[str]]:
+    """The stack's config as the program receives it (`stackctl.stackfile`, which reads stack
+    files as the CLI does): the values as strings, and the keys marked secret."""
+    config = load_stack(root, stack)
+    prefix = "aigw-delivery:"
+    raw = {
+        k.removeprefix(prefix): v for k, v in config.as_sdk_config().items() if k.startswith(prefix)
+    }
+    return raw, {k.removeprefix(prefix) for k in config.secret_keys}
 
 
 @pytest.mark.parametrize(
-    ("secure_stack", "key"),
-    [(case, case[1]) for case in SECURE_LEAVES],
-    indirect=["secure_stack"],
+    ("path", "key"),
+    SECURE_LEAVES,
     ids=[".".join(map(str, p)).removeprefix("aigw-delivery:") for p, _ in SECURE_LEAVES],
 )
 def test_a_secret_a_key_cannot_carry_is_refused_naming_the_key(
-    secure_stack: Path, key: str, capsys: pytest.CaptureFixture[str]
+    scratch_project: ProjectFactory, path: list[str | int], key: str
 ) -> None:
-    with pytest.raises(EngineError) as caught:
-        evaluate("s", root=secure_stack)
+    root = scratch_project(stacks={"s": with_secure_leaf(path)})
+    raw, secret = as_the_cli_hands_it_over(root, "s")
+    assert secret == {key}
+    with pytest.raises(SettingsError) as caught:
+        parse_settings(raw, secret)
     message = str(caught.value)
-    assert f"  - aigw-delivery:{key}: holds a secret (a `secure:` value)" in message, message
+    assert caught.value.problems[0].startswith(
+        f"  - aigw-delivery:{key}: holds a secret (a `secure:` value)"
+    ), message
     assert message.count("holds a secret") == 1
+    assert CIPHERTEXT not in message
+    assert secret_placeholder(CIPHERTEXT) not in message
+
+
+def test_the_refusal_reaches_every_output_and_registers_nothing(
+    scratch_project: ProjectFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    leaf: list[str | int] = ["aigw-delivery:fleets", "aigw", "env", "AIGW_GITLAB_URL"]
+    root = scratch_project(stacks={"s": with_secure_leaf(leaf)})
+    with pytest.raises(EngineError) as caught:
+        evaluate("s", root=root)
+    assert "  - aigw-delivery:fleets: holds a secret" in str(caught.value)
     assert [r.type for r in caught.value.resources] == [STACK_TYPE]
-    outputs = [message]
-    for argv in (
-        ["graph", "s"],
-        ["graph", "s", "--format", "json"],
-        ["graph", "s", "--format", "mermaid"],
-        ["diff", "staging", "s"],
-    ):
-        code, out, err = run_cli(capsys, "-C", str(secure_stack), *argv)
-        assert code == 1, argv
-        assert "Traceback" not in err
-        assert f"aigw-delivery:{key}: holds a secret" in err
-        outputs += [out, err]
+    outputs = [str(caught.value)]
+    code, out, err = run_cli(capsys, "-C", str(root), "graph", "s", "--format", "json")
+    assert code == 1
+    assert "Traceback" not in err
+    assert "aigw-delivery:fleets: holds a secret" in err
+    outputs += [out, err]
     for output in outputs:
         assert CIPHERTEXT not in output
         assert secret_placeholder(CIPHERTEXT) not in output
@@ -107,7 +123,7 @@ def test_the_plaintext_the_cli_hands_over_is_never_read_into_a_problem() -> None
 
 
 def test_the_push_token_is_carried_as_a_secret_to_every_output(
-    scratch_project: ProjectFactory, capsys: pytest.CaptureFixture[str]
+    scratch_project: ProjectFactory,
 ) -> None:
     base = stack_config("staging")
     root = scratch_project(
@@ -116,19 +132,18 @@ def test_the_push_token_is_carried_as_a_secret_to_every_output(
             "b": {**base, "aigw-delivery:dockerhubToken": {"secure": CIPHERTEXT + "2"}},
         }
     )
-    graph = evaluate("a", root=root)
-    assert graph.named("dockerhub-security-password").inputs["value"] == SECRET
-    placeholders = (secret_placeholder(CIPHERTEXT), secret_placeholder(CIPHERTEXT + "2"))
-    for argv in (
-        ["graph", "a"],
-        ["graph", "a", "--format", "json"],
-        ["graph", "a", "--format", "mermaid"],
-    ):
-        code, out, err = run_cli(capsys, "-C", str(root), *argv)
-        assert code == 0, err
-        assert not any(p in out + err for p in placeholders)
-        assert CIPHERTEXT not in out + err
-    code, out, err = run_cli(capsys, "-C", str(root), "diff", "a", "b")
-    assert code == 2, err
-    assert f"{SECRET} changed" in out
-    assert not any(p in out + err for p in placeholders)
+    a, b = evaluate("a", root=root), evaluate("b", root=root)
+    assert a.named("dockerhub-security-password").inputs["value"] == SECRET
+    changes = diff.compare(a, b, "a", "b")
+    outputs = [
+        text.render(a),
+        json.dumps(a.to_json()),
+        diagram.mermaid(a),
+        diff.render(changes),
+        json.dumps(changes.to_json()),
+    ]
+    assert f"{SECRET} changed" in outputs[3]
+    for output in outputs:
+        assert CIPHERTEXT not in output
+        assert secret_placeholder(CIPHERTEXT) not in output
+        assert secret_placeholder(CIPHERTEXT + "2") not in output
