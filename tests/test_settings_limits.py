@@ -148,6 +148,7 @@ LIMITS: list[tuple[str, list[str], str, str, list[str]]] = [
     ),
     # --- URLs: https origin, port 1-65535, no credentials, no control characters ---
     ("prod", ["gitlab.url=https://gitlab.com:0"], "gitlab.url", "outside 1-65535", []),
+    ("prod", ["gitlab.url=https://gitlab.com:"], "gitlab.url", "outside 1-65535", []),
     ("prod", ["gitlab.url=https://gitlab.com:99999"], "gitlab.url", "from 1 to 65535", []),
     (
         "prod",

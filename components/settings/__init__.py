@@ -13,10 +13,12 @@ project private, the mirror limited to protected branches) is the policy pack's 
 produced it.
 
 One module per section of the config (`source.py`, `dockerhub.py`, `gcp.py`, `fleets.py`
-with `probes.py`, `servers.py` and `regions.py`, `runway.py`), and beside them what is not
-config: the push token (`push_token.py`), where a run comes from (`provenance.py`), which
-keys may be secret (`secrets.py`) and how problems are reported (`errors.py`). This module
-holds the root model and the reading.
+with `probes.py`, `servers.py` and `regions.py`, `runway.py`), the rules they share (`base.py`
+for models, `text.py` for free text, URLs and hosts, `keys.py` for the ids that name
+resources), and beside them what is not config: the push token (`push_token.py`), where a
+run comes from (`provenance.py`), which keys may be secret (`secrets.py`) and how problems
+are reported (`errors.py`). This module holds the root model, whose rules compare sections,
+and the reading.
 """
 
 from __future__ import annotations

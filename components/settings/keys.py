@@ -1,4 +1,11 @@
-"""The stable keys that name resources: fleet and deployment ids."""
+"""The stable keys that name resources: fleet and deployment ids.
+
+Their limits come from what they name: a fleet id ends in `<id>-runtime` and a deployment id
+in `<id>-deployer`, Google Cloud service account ids of at most 30 characters (contract.py
+derives `FLEET_ID_MAX` and `DEPLOYMENT_ID_MAX`). A fleet id is also the value of its
+services' `fleet` label, which Google Cloud allows up to 63 lowercase letters, digits, '_'
+and '-' (https://cloud.google.com/compute/docs/labeling-resources#requirements): the rule
+here is stricter on both counts."""
 
 from __future__ import annotations
 

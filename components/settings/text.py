@@ -113,13 +113,13 @@ def _https_origin(value: str) -> str:
             "with a port from 1 to 65535 if any"
         ) from None
     netloc = parts.netloc
-    host, _, port = netloc.partition(":")
+    host, colon, port = netloc.partition(":")
     problems = []
     if parts.scheme != "https" or not value.startswith("https://"):
         problems.append("is not https://")
     if not is_dns_name(host):
         problems.append("has no valid host name")
-    if port and (problem := _port_problem(port)):
+    if colon and (problem := _port_problem(port)):
         problems.append(problem)
     if parts.path or parts.query or parts.fragment or value.endswith(("?", "#")):
         problems.append("has a path, query or fragment")
