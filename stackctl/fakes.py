@@ -1,0 +1,123 @@
+"""The offline answers: what a provider would compute, faked deterministically.
+
+The recorder (`stackctl.recorder`) adds these to a resource's inputs so the graph reads
+like a deployed stack. Only outputs the program reads are faked; the rest stay absent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()
+
+
+def _number(*parts: str) -> int:
+    return int(_digest(*parts)[:8], 16) % 90_000_000 + 10_000_000
+
+
+def _project_number(project: Any) -> int:
+    """A Google Cloud project's number: twelve digits, derived from its id."""
+    return int(_digest(str(project), "number")[:12], 16) % 900_000_000_000 + 100_000_000_000
+
+
+def fake_id_of(type_: str, name: str, inputs: Mapping[str, Any]) -> str:
+    """The id a provider would give a new resource: `<name>-id`, unless the program parses
+    ids of that type (a GitLab project id is a number the program passes on as one)."""
+    maker = FAKE_IDS.get(type_)
+    return maker(name, inputs) if maker else f"{name}-id"
+
+
+FAKE_IDS: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
+    "gitlab:index/project:Project": lambda name, inputs: str(_number(name, "project")),
+    "gcp:secretmanager/secret:Secret": lambda name, inputs: (
+        f"projects/{inputs.get('project')}/secrets/{inputs.get('secretId')}"
+    ),
+}
+
+
+def _service_account(name: str, id_: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    email = f"{inputs.get('accountId')}@{inputs.get('project')}.iam.gserviceaccount.com"
+    return {
+        "email": email,
+        "member": f"serviceAccount:{email}",
+        "name": f"projects/{inputs.get('project')}/serviceAccounts/{email}",
+    }
+
+
+def _service_agent(name: str, id_: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    service = str(inputs.get("service", "")).split(".")[0]
+    email = (
+        f"service-{_project_number(inputs.get('project'))}@gcp-sa-{service}.iam.gserviceaccount.com"
+    )
+    return {"email": email, "member": f"serviceAccount:{email}"}
+
+
+def _pool_name(inputs: Mapping[str, Any]) -> str:
+    return (
+        f"projects/{_project_number(inputs.get('project'))}/locations/global/"
+        f"workloadIdentityPools/{inputs.get('workloadIdentityPoolId')}"
+    )
+
+
+def fake_outputs(type_: str, name: str, id_: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Computed outputs for a resource of `type_` (what `new_resource` adds to its inputs)."""
+    maker = FAKE_OUTPUTS.get(type_)
+    return maker(name, id_, inputs) if maker else {}
+
+
+FAKE_OUTPUTS: dict[str, Callable[[str, str, Mapping[str, Any]], dict[str, Any]]] = {
+    "gitlab:index/projectAccessToken:ProjectAccessToken": lambda name, id_, inputs: {
+        "token": f"glpat-offline-{_digest(name)[:20]}",
+        "userId": _number(name, "user"),
+    },
+    "gitlab:index/pipelineTrigger:PipelineTrigger": lambda name, id_, inputs: {
+        "token": f"glptt-offline-{_digest(name)[:20]}",
+    },
+    "gitlab:index/projectDeployToken:ProjectDeployToken": lambda name, id_, inputs: {
+        "token": f"gldt-offline-{_digest(name)[:20]}",
+        "username": f"gitlab+deploy-token-{_number(name, 'deploy-token')}",
+    },
+    "gcp:serviceaccount/account:Account": _service_account,
+    "gcp:projects/serviceIdentity:ServiceIdentity": _service_agent,
+    "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": lambda name, id_, inputs: {
+        "name": _pool_name(inputs),
+    },
+    "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": (
+        lambda name, id_, inputs: {
+            "name": f"{_pool_name(inputs)}/providers/{inputs.get('workloadIdentityPoolProviderId')}"
+        }
+    ),
+    "gcp:secretmanager/secretVersion:SecretVersion": lambda name, id_, inputs: {
+        "name": f"{inputs.get('secret')}/versions/1",
+        "version": "1",
+    },
+    "gcp:cloudrunv2/service:Service": lambda name, id_, inputs: {
+        "uri": f"https://{inputs.get('name')}-{_project_number(inputs.get('project'))}"
+        f".{inputs.get('location')}.run.app",
+    },
+    "gcp:compute/globalAddress:GlobalAddress": lambda name, id_, inputs: {
+        "address": "34.{}.{}.{}".format(*(int(_digest(name)[i : i + 2], 16) for i in (0, 2, 4))),
+    },
+}
+
+
+FAKE_INVOKES: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    "docker:index/getRegistryImage:getRegistryImage": lambda args: {
+        "id": args.get("name"),
+        "name": args.get("name"),
+        "sha256Digest": f"sha256:{_digest(str(args.get('name')))}",
+    },
+    "gitlab:index/getProject:getProject": lambda args: {
+        "id": str(_number(str(args.get("pathWithNamespace")))),
+        "pathWithNamespace": args.get("pathWithNamespace"),
+    },
+    "gitlab:index/getGroup:getGroup": lambda args: {
+        "groupId": _number(str(args.get("fullPath"))),
+        "fullPath": args.get("fullPath"),
+        "id": str(_number(str(args.get("fullPath")))),
+    },
+}
