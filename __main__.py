@@ -19,7 +19,7 @@ from components.release import DockerHubRelease
 from components.runway import RunwayDeployment
 from components.settings import RegistryName, dockerhub_push_token, load_settings
 from components.source import SourceProject
-from stackctl import provenance
+from contract import PROVENANCE_OUTPUT
 
 settings = load_settings()
 source = settings.source
@@ -148,4 +148,4 @@ pulumi.export("imageDigests", {fleet_id: fleet.digest for fleet_id, fleet in fle
 pulumi.export("pullTokenExpiresAt", pull.expires.isoformat())
 pulumi.export("dockerHubRepositories", dockerhub.pull_references)
 # Where this `pulumi up` came from (`delivery`), for `stackctl promote`.
-pulumi.export(provenance.OUTPUT, settings.provenance.export())
+pulumi.export(PROVENANCE_OUTPUT, settings.provenance.export())

@@ -39,6 +39,7 @@ from components.settings import (
     GcpSettings,
     ProbeSettings,
 )
+from contract import runtime_account_id
 
 PIPELINE_OWNED = ["template.containers[0].image", "client", "clientVersion"]
 """What the deployment pipelines change on a service after the stack created it: the image
@@ -66,7 +67,7 @@ class Fleet(DeliveryComponent):
         self.runtime = serviceaccount.Account(
             self.child("runtime"),
             project=project,
-            account_id=f"{name}-runtime",
+            account_id=runtime_account_id(name),
             display_name=f"Cloud Run runtime: {name}",
             description=f"What the {name} services run as. Managed by aigw-delivery.",
             opts=self.child_opts(),

@@ -17,6 +17,7 @@ from pulumi_gcp import iam, serviceaccount
 
 from components.base import DeliveryComponent
 from components.settings import DeploymentSettings, GcpSettings
+from contract import deployer_account_id
 
 ATTRIBUTE_MAPPING = {
     "google.subject": "assertion.sub",
@@ -84,9 +85,9 @@ class DeployIdentity(DeliveryComponent):
         self.deployers: dict[str, serviceaccount.Account] = {}
         for deployment_id, deployment in deployments.items():
             account = serviceaccount.Account(
-                self.child(f"{deployment_id}-deployer"),
+                self.child(deployer_account_id(deployment_id)),
                 project=gcp.project_id,
-                account_id=f"{deployment_id}-deployer",
+                account_id=deployer_account_id(deployment_id),
                 display_name=f"Runway deployer: {deployment_id}",
                 description=f"Deploys the {deployment.fleet} fleet from "
                 f"{deployment.project.path}. Managed by aigw-delivery.",

@@ -25,9 +25,10 @@ from components.base import DeliveryComponent
 from components.dockerhub import DockerHubRepository
 from components.settings import DockerHubSettings, ReleaseSettings
 from components.source import SourceProject
+from contract import DOCKERHUB_VARIABLE_PREFIX
 
-USERNAME_VARIABLE = "DOCKERHUB_USERNAME"
-PASSWORD_VARIABLE = "DOCKERHUB_PASSWORD"  # noqa: S105 (the variable's name, not a password)
+USERNAME_VARIABLE = DOCKERHUB_VARIABLE_PREFIX + "USERNAME"
+PASSWORD_VARIABLE = DOCKERHUB_VARIABLE_PREFIX + "PASSWORD"
 
 
 class DockerHubRelease(DeliveryComponent):

@@ -25,11 +25,7 @@ from components.projects import gitlab_project
 from components.pull import RegistryPull
 from components.settings import DeploymentSettings, GcpSettings
 from components.source import SourceProject
-
-
-def trigger_variable(deployment_id: str) -> str:
-    """The security project's CI variable holding a deployment's trigger token."""
-    return "RUNWAY_TRIGGER_TOKEN_" + deployment_id.upper().replace("-", "_")
+from contract import SERVICE_ACCOUNT_VARIABLE, trigger_variable
 
 
 class RunwayDeployment(DeliveryComponent):
@@ -89,7 +85,7 @@ class RunwayDeployment(DeliveryComponent):
             "RUNWAY_GCP_PROJECT": gcp.project_id,
             "RUNWAY_WORKLOAD_IDENTITY_PROVIDER": identity.provider.name,
             "RUNWAY_OIDC_AUDIENCE": identity.audience,
-            "RUNWAY_SERVICE_ACCOUNT": identity.deployers[name].email,
+            SERVICE_ACCOUNT_VARIABLE: identity.deployers[name].email,
             "RUNWAY_REGIONS": ",".join(self.regions),
             "RUNWAY_SERVICES": services,
             # <region>-docker.pkg.dev/<project>/<this> is the image's path in every region.

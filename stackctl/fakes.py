@@ -10,6 +10,8 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from contract import Docker, Gcp, GitLab
+
 
 def _digest(*parts: str) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()
@@ -32,8 +34,8 @@ def fake_id_of(type_: str, name: str, inputs: Mapping[str, Any]) -> str:
 
 
 FAKE_IDS: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
-    "gitlab:index/project:Project": lambda name, inputs: str(_number(name, "project")),
-    "gcp:secretmanager/secret:Secret": lambda name, inputs: (
+    GitLab.PROJECT: lambda name, inputs: str(_number(name, "project")),
+    Gcp.SECRET: lambda name, inputs: (
         f"projects/{inputs.get('project')}/secrets/{inputs.get('secretId')}"
     ),
 }
@@ -70,52 +72,52 @@ def fake_outputs(type_: str, name: str, id_: str, inputs: Mapping[str, Any]) -> 
 
 
 FAKE_OUTPUTS: dict[str, Callable[[str, str, Mapping[str, Any]], dict[str, Any]]] = {
-    "gitlab:index/projectAccessToken:ProjectAccessToken": lambda name, id_, inputs: {
+    GitLab.ACCESS_TOKEN: lambda name, id_, inputs: {
         "token": f"glpat-offline-{_digest(name)[:20]}",
         "userId": _number(name, "user"),
     },
-    "gitlab:index/pipelineTrigger:PipelineTrigger": lambda name, id_, inputs: {
+    GitLab.PIPELINE_TRIGGER: lambda name, id_, inputs: {
         "token": f"glptt-offline-{_digest(name)[:20]}",
     },
-    "gitlab:index/projectDeployToken:ProjectDeployToken": lambda name, id_, inputs: {
+    GitLab.DEPLOY_TOKEN: lambda name, id_, inputs: {
         "token": f"gldt-offline-{_digest(name)[:20]}",
         "username": f"gitlab+deploy-token-{_number(name, 'deploy-token')}",
     },
-    "gcp:serviceaccount/account:Account": _service_account,
-    "gcp:projects/serviceIdentity:ServiceIdentity": _service_agent,
-    "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": lambda name, id_, inputs: {
+    Gcp.SERVICE_ACCOUNT: _service_account,
+    Gcp.SERVICE_IDENTITY: _service_agent,
+    Gcp.WIF_POOL: lambda name, id_, inputs: {
         "name": _pool_name(inputs),
     },
-    "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": (
+    Gcp.WIF_PROVIDER: (
         lambda name, id_, inputs: {
             "name": f"{_pool_name(inputs)}/providers/{inputs.get('workloadIdentityPoolProviderId')}"
         }
     ),
-    "gcp:secretmanager/secretVersion:SecretVersion": lambda name, id_, inputs: {
+    Gcp.SECRET_VERSION: lambda name, id_, inputs: {
         "name": f"{inputs.get('secret')}/versions/1",
         "version": "1",
     },
-    "gcp:cloudrunv2/service:Service": lambda name, id_, inputs: {
+    Gcp.SERVICE: lambda name, id_, inputs: {
         "uri": f"https://{inputs.get('name')}-{_project_number(inputs.get('project'))}"
         f".{inputs.get('location')}.run.app",
     },
-    "gcp:compute/globalAddress:GlobalAddress": lambda name, id_, inputs: {
+    Gcp.GLOBAL_ADDRESS: lambda name, id_, inputs: {
         "address": "34.{}.{}.{}".format(*(int(_digest(name)[i : i + 2], 16) for i in (0, 2, 4))),
     },
 }
 
 
 FAKE_INVOKES: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
-    "docker:index/getRegistryImage:getRegistryImage": lambda args: {
+    Docker.GET_REGISTRY_IMAGE: lambda args: {
         "id": args.get("name"),
         "name": args.get("name"),
         "sha256Digest": f"sha256:{_digest(str(args.get('name')))}",
     },
-    "gitlab:index/getProject:getProject": lambda args: {
+    GitLab.GET_PROJECT: lambda args: {
         "id": str(_number(str(args.get("pathWithNamespace")))),
         "pathWithNamespace": args.get("pathWithNamespace"),
     },
-    "gitlab:index/getGroup:getGroup": lambda args: {
+    GitLab.GET_GROUP: lambda args: {
         "groupId": _number(str(args.get("fullPath"))),
         "fullPath": args.get("fullPath"),
         "id": str(_number(str(args.get("fullPath")))),

@@ -40,6 +40,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+import contract as applied_from
 from components import dockerhub_names
 from components.settings.base import Model, Problem, problems_at
 from components.settings.cloud import (
@@ -65,7 +66,6 @@ from components.settings.source import (
     ReleaseSettings,
     SourceSettings,
 )
-from stackctl import provenance as applied_from
 
 __all__ = [
     "CLOUD_RUN_REGIONS",
