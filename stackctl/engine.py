@@ -31,7 +31,7 @@ from contract import SECRET, UNKNOWN, Pulumi
 from stackctl import provenance
 from stackctl.fakes import FAKE_INVOKES, fake_id_of, fake_outputs
 from stackctl.graph import EngineError, Graph, Resource, fingerprints, holds_secret
-from stackctl.recorder import Recorder, describe_dynamic_provider
+from stackctl.recorder import Recorder, describe_dynamic_provider, disabled_default_providers
 from stackctl.stackfile import StackConfig, StackFileError, load_stack
 
 __all__ = [
@@ -58,6 +58,9 @@ ROOT = Path(__file__).resolve().parent.parent
 STACK_TYPE = Pulumi.STACK
 DYNAMIC_TYPE_PREFIX = Pulumi.DYNAMIC_PREFIX
 PROVIDER_KEY = Pulumi.DYNAMIC_PROVIDER_KEY
+DISABLE_DEFAULT_PROVIDERS = "pulumi:disable-default-providers"
+"""The stack config key that turns packages' default providers off (the engine reads it in
+`shouldDenyRequest`, pkg/resource/deploy/default_providers.go)."""
 
 
 def evaluate(
@@ -91,7 +94,8 @@ def evaluate(
 
 def _run(config: StackConfig, root: Path, unknowns: bool, reveal_secrets: bool) -> Graph:
     loop = _new_loop()
-    recorder = Recorder(unknowns, reveal_secrets)
+    disabled = disabled_default_providers(config.values.get(DISABLE_DEFAULT_PROVIDERS))
+    recorder = Recorder(unknowns, reveal_secrets, disabled)
     try:
         with _program_imports(root):
             stack_outputs = _run_program(loop, recorder, config, root)

@@ -26,11 +26,48 @@ def _project_number(project: Any) -> int:
     return int(_digest(str(project), "number")[:12], 16) % 900_000_000_000 + 100_000_000_000
 
 
-def fake_id_of(type_: str, name: str, inputs: Mapping[str, Any]) -> str:
+def fake_id_of(
+    type_: str, name: str, inputs: Mapping[str, Any], provider: Mapping[str, Any] | None = None
+) -> str:
     """The id a provider would give a new resource: `<name>-id`, unless the program parses
-    ids of that type (a GitLab project id is a number the program passes on as one)."""
+    ids of that type (a GitLab project id is a number the program passes on as one).
+    `provider` is the configuration of the provider it is registered with."""
     maker = FAKE_IDS.get(type_)
-    return maker(name, inputs) if maker else f"{name}-id"
+    return maker(name, completed(type_, inputs, provider or {})) if maker else f"{name}-id"
+
+
+PROJECT_SCOPED = frozenset(
+    {
+        Gcp.SERVICE,
+        Gcp.SERVICE_IAM_MEMBER,
+        Gcp.REPOSITORY,
+        Gcp.SECRET,
+        Gcp.SECRET_IAM_MEMBER,
+        Gcp.SERVICE_IDENTITY,
+        Gcp.SERVICE_ACCOUNT,
+        Gcp.WIF_POOL,
+        Gcp.WIF_PROVIDER,
+        Gcp.NEG,
+        Gcp.BACKEND_SERVICE,
+        Gcp.URL_MAP,
+        Gcp.CERTIFICATE,
+        Gcp.HTTPS_PROXY,
+        Gcp.GLOBAL_ADDRESS,
+        Gcp.FORWARDING_RULE,
+    }
+)
+"""The Google Cloud resources the program registers that live in a project: an optional
+`project` input that, left unset, the provider fills in from its own `project` (the
+google provider's `DefaultProviderProject`), and returns as an output."""
+
+
+def completed(
+    type_: str, inputs: Mapping[str, Any], provider: Mapping[str, Any]
+) -> Mapping[str, Any]:
+    """The inputs as the provider completes them from its configuration."""
+    if type_ in PROJECT_SCOPED and inputs.get("project") is None and provider.get("project"):
+        return {**inputs, "project": provider["project"]}
+    return inputs
 
 
 FAKE_IDS: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
@@ -65,10 +102,19 @@ def _pool_name(inputs: Mapping[str, Any]) -> str:
     )
 
 
-def fake_outputs(type_: str, name: str, id_: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """Computed outputs for a resource of `type_` (what `new_resource` adds to its inputs)."""
+def fake_outputs(
+    type_: str,
+    name: str,
+    id_: str,
+    inputs: Mapping[str, Any],
+    provider: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Computed outputs for a resource of `type_` (what `new_resource` adds to its inputs):
+    those its provider computes, with what it fills in from its own configuration."""
+    full = completed(type_, inputs, provider or {})
     maker = FAKE_OUTPUTS.get(type_)
-    return maker(name, id_, inputs) if maker else {}
+    outputs = maker(name, id_, full) if maker else {}
+    return {**{k: v for k, v in full.items() if k not in inputs}, **outputs}
 
 
 FAKE_OUTPUTS: dict[str, Callable[[str, str, Mapping[str, Any]], dict[str, Any]]] = {

@@ -43,6 +43,9 @@ class Resource:
     protect: bool
     retain_on_delete: bool
     import_id: str | None
+    provider: str | None = None
+    """The URN of the provider resource it is registered with; None for a component, a
+    provider itself, or a resource left to its package's default provider."""
     fingerprints: Mapping[str, str] = field(default_factory=dict, compare=False)
     """Per input, a digest of its value with secrets revealed: lets `diff` say that a
     secret changed without showing it. Not part of the JSON document."""
@@ -62,6 +65,7 @@ class Resource:
             "protect": self.protect,
             "retainOnDelete": self.retain_on_delete,
             "importId": self.import_id,
+            "provider": self.provider,
         }
 
 

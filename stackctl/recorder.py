@@ -11,6 +11,7 @@ import base64
 import binascii
 import pickletools
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 from google.protobuf import json_format
@@ -19,24 +20,32 @@ from pulumi.runtime import mocks, rpc
 from contract import SECRET, UNKNOWN, Pulumi
 from stackctl.fakes import FAKE_INVOKES, fake_id_of, fake_outputs
 from stackctl.graph import EngineError, Resource, fingerprints
+from stackctl.transforms import Transforms
 
 
 class Recorder(mocks.Mocks):
-    """Answers the SDK like an engine would and writes down every registration."""
+    """Answers the SDK like an engine would and writes down every registration.
 
-    def __init__(self, unknowns: bool, reveal_secrets: bool) -> None:
+    `disabled` are the packages whose default provider the stack disables
+    (`pulumi:disable-default-providers`; `*` for all but `pulumi` itself)."""
+
+    def __init__(self, unknowns: bool, reveal_secrets: bool, disabled: frozenset[str]) -> None:
         self.unknowns = unknowns
         self.reveal_secrets = reveal_secrets
+        self.disabled = disabled
         self.resources: list[Resource] = []
         self.secret_outputs: frozenset[str] = frozenset()
+        self.provider_inputs: dict[str, Mapping[str, Any]] = {}
+        """Each explicit provider's inputs by URN: the configuration its resources get."""
         self.monitor = _RecordingMonitor(self)
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if self.unknowns:
             # A preview of a new stack: nothing exists yet, so ids and outputs are unknown.
             return (args.resource_id or "", dict(args.inputs))
-        fake_id = args.resource_id or fake_id_of(args.typ, args.name, args.inputs)
-        state = {**fake_outputs(args.typ, args.name, fake_id, args.inputs), **args.inputs}
+        config = self.provider_inputs.get(provider_urn(args.provider) or "", {})
+        fake_id = args.resource_id or fake_id_of(args.typ, args.name, args.inputs, config)
+        state = {**fake_outputs(args.typ, args.name, fake_id, args.inputs, config), **args.inputs}
         # The engine keeps the outputs a provider declares secret as secrets; so do we.
         return fake_id, {
             k: _wrap_secret(v) if k in self.secret_outputs else v for k, v in state.items()
@@ -51,23 +60,71 @@ class Recorder(mocks.Mocks):
             )
         return answer(args.args), []
 
+    def denied(self, package: str) -> bool:
+        """Whether the default provider of `package` is disabled: as the engine's
+        `shouldDenyRequest` (pulumi/pulumi, pkg/resource/deploy/default_providers.go), which
+        never denies `pulumi` and denies every other package, dynamic providers
+        (`pulumi-python`) included, for `*`."""
+        return package != "pulumi" and ("*" in self.disabled or package in self.disabled)
+
+
+def disabled_default_providers(value: Any) -> frozenset[str]:
+    """`pulumi:disable-default-providers` as the engine reads it: a list of package names
+    (JSON in the SDK's flat config), `*` for all; unset or empty disables nothing."""
+    if value in (None, ""):
+        return frozenset()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise EngineError(
+            f"pulumi:disable-default-providers must be a list of package names, not {value!r}"
+        )
+    return frozenset(v.strip() for v in value)
+
+
+def provider_urn(reference: str | None) -> str | None:
+    """The URN in a provider reference (`<urn>::<id>`), None for no reference."""
+    return reference.rsplit("::", 1)[0] if reference else None
+
+
+def _denied_message(package: str, what: str) -> str:
+    """The engine's error for a registration or invoke left to a disabled default provider
+    (pulumi/pulumi, sdk/go/common/diag/errors.go, `GetDefaultProviderDenied`)."""
+    return f"Default provider for '{package}' disabled. '{what}' must use an explicit provider."
+
 
 class _RecordingMonitor(mocks.MockMonitor):
     def __init__(self, recorder: Recorder) -> None:
         super().__init__(recorder)
         self.recorder = recorder
         self.lock = threading.Lock()
+        self.transforms = Transforms()
+        self.component_providers: dict[str, dict[str, str]] = {}
+
+    def RegisterStackTransform(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        self.transforms.register_stack(request)
+        return super().RegisterStackTransform(request)  # type: ignore[no-untyped-call]
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        package = request.tok.split(":", 1)[0]
+        if not request.provider and self.recorder.denied(package):
+            raise EngineError("Invoke: " + _denied_message(package, request.tok))
+        return super().Invoke(request)  # type: ignore[no-untyped-call]
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         urn = self.make_urn(request.parent, request.type, request.name)
         with self.lock:
             if urn in self.resources:
                 raise EngineError(f"two resources share the URN {urn}")
+        request = self.transforms.apply(urn, request)
+        provider = self._provider(urn, request)
+        with self.lock:
             self.recorder.secret_outputs = frozenset(request.additionalSecretOutputs)
             response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
             if request.type == Pulumi.STACK:
                 self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, "", {})
         inputs = json_format.MessageToDict(request.object)
+        plain = _plain(inputs, self.recorder.reveal_secrets)
+        if request.type.startswith(Pulumi.PROVIDER_PREFIX):
+            self.recorder.provider_inputs[urn] = _plain(inputs, reveal=True)
         self.recorder.resources.append(
             Resource(
                 urn=urn,
@@ -75,9 +132,7 @@ class _RecordingMonitor(mocks.MockMonitor):
                 name=request.name,
                 parent=request.parent or None,
                 custom=bool(request.custom),
-                inputs=_readable_provider(
-                    request.type, _plain(inputs, self.recorder.reveal_secrets)
-                ),
+                inputs=_readable_provider(request.type, plain),
                 dependencies=tuple(sorted(request.dependencies)),
                 property_dependencies={
                     k: tuple(sorted(v.urns))
@@ -86,11 +141,33 @@ class _RecordingMonitor(mocks.MockMonitor):
                 protect=bool(request.protect),
                 retain_on_delete=bool(request.retainOnDelete),
                 import_id=request.importId or None,
+                provider=provider_urn(provider),
                 fingerprints=fingerprints(_plain(inputs, reveal=True)),
                 ignore_changes=tuple(request.ignoreChanges),
             )
         )
         return response
+
+    def _provider(self, urn: str, request: Any) -> str:
+        """The provider reference the engine resolves for this registration
+        (`resolveProvider` in pkg/resource/deploy/source_eval.go: its own, else its
+        `providers` entry for its package, else its component parent's); a custom resource
+        left to a disabled default provider is refused with the engine's error
+        (`GetDefaultProviderDenied` in pkg/resource/deploy/step_generator.go)."""
+        package = request.type.split(":", 1)[0]
+        with self.lock:
+            inherited = self.component_providers.get(request.parent, {})
+            if not request.custom:
+                self.component_providers[urn] = {**inherited, **request.providers}
+                return ""
+        provider: str = (
+            request.provider or request.providers.get(package) or inherited.get(package, "")
+        )
+        if request.type.startswith(Pulumi.PROVIDER_PREFIX):
+            return ""
+        if not provider and self.recorder.denied(package):
+            raise EngineError(_denied_message(package, urn))
+        return provider
 
 
 def _readable_provider(type_: str, inputs: dict[str, Any]) -> dict[str, Any]:

@@ -43,6 +43,7 @@ def test_json_has_exactly_the_documented_shape(prod: Graph) -> None:
             "protect",
             "retainOnDelete",
             "importId",
+            "provider",
         }
     roots = [r for r in document["resources"] if r["parent"] is None]
     assert [r["type"] for r in roots] == [STACK_TYPE]
