@@ -24,8 +24,3 @@ class DeliveryComponent(pulumi.ComponentResource):
     def child_opts(self, **options: Any) -> pulumi.ResourceOptions:
         """Options for a child; `parent=self` always wins over what the caller passes."""
         return pulumi.ResourceOptions(**{**options, "parent": self})
-
-    def keep_opts(self, keep: bool, **options: Any) -> pulumi.ResourceOptions:
-        """Options for a child that cannot be re-created without harm (a project, a
-        registry, an identity pool): in prod it is protected and survives a delete."""
-        return self.child_opts(protect=keep, retain_on_delete=keep, **options)

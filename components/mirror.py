@@ -14,6 +14,7 @@ import pulumi
 import pulumi_gitlab as gitlab
 
 from components.base import DeliveryComponent
+from components.rules import MANAGED_BY
 from components.settings import MirrorSettings
 from components.source import SourceProject
 
@@ -39,7 +40,7 @@ class PushMirror(DeliveryComponent):
             project=target.project.id,
             name=f"push mirror from {source.settings.path}",
             description="Lets the canonical project's push mirror write to this project. "
-            "Managed by aigw-delivery; rotated by pulumi up.",
+            f"{MANAGED_BY}; rotated by pulumi up.",
             scopes=["write_repository"],
             access_level="maintainer",
             rotation_configuration=gitlab.ProjectAccessTokenRotationConfigurationArgs(

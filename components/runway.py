@@ -53,8 +53,7 @@ class RunwayDeployment(DeliveryComponent):
         self.trigger = gitlab.PipelineTrigger(
             self.child("trigger"),
             project=self.project.id,
-            description=f"Started by {security.settings.path}'s main pipeline. "
-            "Managed by aigw-delivery.",
+            description=f"Started by {security.settings.path}'s main pipeline.",
             opts=self.child_opts(additional_secret_outputs=["token"]),
         )
         token: pulumi.Output[str] = pulumi.Output.secret(self.trigger.token)
@@ -63,7 +62,7 @@ class RunwayDeployment(DeliveryComponent):
             project=security.project.id,
             key=trigger_variable(name),
             value=token,
-            description=f"Trigger token of {settings.project.path}. Managed by aigw-delivery.",
+            description=f"Trigger token of {settings.project.path}.",
             masked=True,
             protected=True,
             hidden=True,
@@ -99,7 +98,7 @@ class RunwayDeployment(DeliveryComponent):
                 project=self.project.id,
                 key=key,
                 value=value,
-                description="Where this deployment deploys. Managed by aigw-delivery.",
+                description="Where this deployment deploys.",
                 masked=False,
                 protected=False,
                 raw=True,
