@@ -1,4 +1,4 @@
-"""Docker Hub repositories as Pulumi resources: a dynamic provider (DESIGN.md section 4).
+"""Docker Hub repositories as Pulumi resources: a dynamic provider.
 
 No Pulumi provider manages Docker Hub repositories, so `DockerHubRepositoryProvider` does, over
 `components.dockerhub_api`. Pulumi pickles the provider (with dill) into every resource's state

@@ -1,5 +1,5 @@
 """A fleet: the same Cloud Run service in each of its regions, behind one global load
-balancer (DESIGN.md section 1, deploy -> fleets).
+balancer (the diagram's deploy -> fleets).
 
 Per region: the service, its serverless network endpoint group, and `run.developer` on that
 service for each deployment that rolls out there. Per fleet: the runtime account the

@@ -1,4 +1,4 @@
-"""The push mirror from the canonical project to the security project (DESIGN.md section 1).
+"""The push mirror from the canonical project to the security project.
 
 GitLab pushes the canonical project's protected branches to the security project over
 https, authenticated with a project access token of the security project. The token

@@ -1,4 +1,4 @@
-"""Pull: how Cloud Run gets `model-gateway` from a GitLab registry (DESIGN.md section 1).
+"""Pull: how Cloud Run gets `model-gateway` from a GitLab registry.
 
 Cloud Run runs images from Artifact Registry only, so each region in use gets a remote
 (pull-through) Docker repository whose upstream is the GitLab registry. It authenticates

@@ -1,4 +1,4 @@
-"""The release edge: protected `self-hosted-vX.Y.Z-ee` tags push to Docker Hub (DESIGN.md §1).
+"""The release edge: protected `self-hosted-vX.Y.Z-ee` tags push to Docker Hub.
 
 Two halves. The Docker Hub repositories the release jobs push to (protected and retained in
 prod: deleting one would break every self-hosted customer's pull). And the push credentials,

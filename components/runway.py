@@ -1,4 +1,4 @@
-"""A Runway deployment project and its edges (DESIGN.md section 1: trigger, pull, deploy).
+"""A Runway deployment project and its edges (trigger, pull, deploy).
 
 - trigger: a pipeline trigger in the deployment project; its token is a masked, protected,
   hidden CI variable of the security project, named after the deployment, so only the
