@@ -22,8 +22,10 @@ def provider_inputs(graph: Graph, package: str) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
-def test_every_resource_uses_its_packages_explicit_provider(stack: str) -> None:
-    graph = evaluate(stack)
+def test_every_resource_uses_its_packages_explicit_provider(
+    stack: str, request: pytest.FixtureRequest
+) -> None:
+    graph: Graph = request.getfixturevalue(stack)
     providers = {r.urn: r for r in graph.resources if r.type.startswith(Pulumi.PROVIDER_PREFIX)}
     for resource in graph.resources:
         if not resource.custom or resource.urn in providers:
@@ -37,8 +39,10 @@ def test_every_resource_uses_its_packages_explicit_provider(stack: str) -> None:
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
-def test_the_providers_take_their_configuration_from_settings(stack: str) -> None:
-    graph = evaluate(stack)
+def test_the_providers_take_their_configuration_from_settings(
+    stack: str, request: pytest.FixtureRequest
+) -> None:
+    graph: Graph = request.getfixturevalue(stack)
     gcp = provider_inputs(graph, "gcp")
     assert gcp["project"] == stack_config(stack)["aigw-delivery:gcp"]["projectId"]
     assert json.loads(str(gcp["defaultLabels"])) == {"managed-by": "aigw-delivery", "stack": stack}
@@ -57,7 +61,9 @@ def test_a_google_cloud_resource_is_in_its_providers_project() -> None:
     assert all(e.endswith("@elsewhere-123.iam.gserviceaccount.com") for e in emails)
 
 
-def test_default_providers_are_disabled_for_every_package_the_program_uses() -> None:
+def test_default_providers_are_disabled_for_every_package_the_program_uses(
+    staging: Graph,
+) -> None:
     project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
     disabled = project["config"]["pulumi:disable-default-providers"]["value"]
     packages = {
@@ -65,7 +71,7 @@ def test_default_providers_are_disabled_for_every_package_the_program_uses() -> 
         if r.type.startswith(Pulumi.PROVIDER_PREFIX)
         # the dynamic provider's package: see the test below
         else r.type.split(":", 1)[0]
-        for r in evaluate("staging").resources
+        for r in staging.resources
         if r.custom
     }
     assert set(disabled) == packages - {"pulumi-python"}
