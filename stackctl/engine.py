@@ -27,7 +27,7 @@ import pulumi
 from pulumi.runtime import mocks, settings
 from pulumi.runtime import stack as runtime_stack
 
-from contract import SECRET, UNKNOWN, Pulumi
+from contract import PROVENANCE_ENV, SECRET, UNKNOWN, Pulumi
 from stackctl import provenance
 from stackctl.fakes import FAKE_INVOKES, fake_id_of, fake_outputs
 from stackctl.graph import EngineError, Graph, Resource, fingerprints, holds_secret
@@ -58,6 +58,14 @@ ROOT = Path(__file__).resolve().parent.parent
 STACK_TYPE = Pulumi.STACK
 DYNAMIC_TYPE_PREFIX = Pulumi.DYNAMIC_PREFIX
 PROVIDER_KEY = Pulumi.DYNAMIC_PROVIDER_KEY
+GOOGLE_SDK_ENV = (
+    *("GOOGLE_PROJECT", "GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT"),
+    *("GOOGLE_REGION", "GCLOUD_REGION", "CLOUDSDK_COMPUTE_REGION"),
+    *("GOOGLE_ZONE", "GCLOUD_ZONE", "CLOUDSDK_COMPUTE_ZONE"),
+)
+"""What `pulumi_gcp.Provider` reads an unset `project`, `region` or `zone` from when it is
+constructed (pulumi_gcp/provider.py, `_internal_init`)."""
+HIDDEN_ENV = (*PROVENANCE_ENV, *GOOGLE_SDK_ENV)
 DISABLE_DEFAULT_PROVIDERS = "pulumi:disable-default-providers"
 """The stack config key that turns packages' default providers off (the engine reads it in
 `shouldDenyRequest`, pkg/resource/deploy/default_providers.go)."""
@@ -80,7 +88,9 @@ def evaluate(
     `reveal_secrets` is for tests that check what a secret is built from; offline secrets
     are placeholders and fake tokens, and no command of stackctl sets it.
 
-    CI's provenance variables (`CI_COMMIT_SHA`, `AIGW_GRAPH_HASH`) are hidden from the
+    The variables the Google Cloud SDK's `Provider` reads its unset `project`, `region` and
+    `zone` from are hidden too, so that no workstation's or CI image's gcloud settings get into
+    the graph. CI's provenance variables (`CI_COMMIT_SHA`, `AIGW_GRAPH_HASH`) are hidden from the
     program: offline, a stack always exports `delivery` as not applied from CI, so the graph
     is the same in a CI job as on a workstation.
     """
@@ -88,7 +98,7 @@ def evaluate(
         config = load_stack(root, stack, overrides)
     except StackFileError as err:
         raise EngineError(str(err)) from err
-    with provenance.hidden():
+    with provenance.hidden(names=HIDDEN_ENV):
         return contextvars.copy_context().run(_run, config, root, unknowns, reveal_secrets)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Collection, Iterator, MutableMapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -46,12 +46,14 @@ def canonical_hash(document: Any) -> str:
 
 
 @contextmanager
-def hidden(environ: MutableMapping[str, str] | None = None) -> Iterator[None]:
-    """The provenance variables removed from the environment for the duration: the offline
-    graph is the same inside a CI job as on a workstation, so `stackctl graph`, `diff` and
-    the hash CI computes do not depend on where they run."""
+def hidden(
+    environ: MutableMapping[str, str] | None = None, names: Collection[str] = PROVENANCE_ENV
+) -> Iterator[None]:
+    """The provenance variables (or `names`) removed from the environment for the duration:
+    the offline graph is the same inside a CI job as on a workstation, so `stackctl graph`,
+    `diff` and the hash CI computes do not depend on where they run."""
     env = os.environ if environ is None else environ
-    saved = {name: env.pop(name) for name in PROVENANCE_ENV if name in env}
+    saved = {name: env.pop(name) for name in names if name in env}
     try:
         yield
     finally:

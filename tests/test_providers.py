@@ -119,3 +119,15 @@ def test_disabling_every_default_provider_would_stop_the_docker_hub_repositories
     provider's default too, and the Docker Hub repositories have no other."""
     with pytest.raises(EngineError, match="Default provider for 'pulumi-python' disabled"):
         evaluate("staging", ['pulumi:disable-default-providers=["*"]'])
+
+
+def test_gcloud_settings_of_the_environment_stay_out_of_the_graph(
+    staging: Graph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Google Cloud SDK fills an unset provider `region` from the environment; the
+    offline graph (and the hash promote compares) must not depend on the machine."""
+    monkeypatch.setenv("CLOUDSDK_COMPUTE_REGION", "europe-north1")
+    monkeypatch.setenv("GOOGLE_ZONE", "europe-north1-a")
+    again = evaluate("staging")
+    assert "region" not in provider_inputs(again, "gcp")
+    assert again.to_json() == staging.to_json()
