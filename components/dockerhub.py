@@ -1,4 +1,4 @@
-"""Docker Hub repositories as Pulumi resources: a dynamic provider (DESIGN.md section 4).
+"""Docker Hub repositories as Pulumi resources: a dynamic provider.
 
 No Pulumi provider manages Docker Hub repositories, so `DockerHubRepositoryProvider` does, over
 `components.dockerhub_api`. Pulumi pickles the provider (with dill) into every resource's state
@@ -44,6 +44,7 @@ from components.dockerhub_names import (
 
 if TYPE_CHECKING:
     from components.dockerhub_api import DockerHubClient, Repository
+    from components.providers import DockerHubAccount
 
 PROPERTIES = ("namespace", "name", "shortDescription", "fullDescription", "visibility")
 REPLACED_BY = ("namespace", "name")
@@ -226,7 +227,7 @@ class DockerHubRepository(pulumi.dynamic.Resource, module="dockerhub", name="Rep
         self,
         resource_name: str,
         *,
-        namespace: str,
+        account: DockerHubAccount,
         name: str,
         visibility: str,
         short_description: str | None = None,
@@ -234,7 +235,7 @@ class DockerHubRepository(pulumi.dynamic.Resource, module="dockerhub", name="Rep
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
-            "namespace": namespace,
+            "namespace": account.namespace,
             "name": name,
             "visibility": visibility,
             "shortDescription": short_description,
