@@ -14,8 +14,8 @@ from gitlab import utils as gitlab_utils
 from pytest_httpserver import HTTPServer
 
 from stackctl.cli import main
-from stackctl.notes import NoteError, post, target_from
 from stackctl.note import marker
+from stackctl.notes import NoteError, post, target_from
 from tests.fake_gitlab import BOT, HUMAN, TOKEN, FakeGitLab
 
 PREVIEWS = Path(__file__).parent / "previews"

@@ -261,7 +261,8 @@ def test_the_footer_names_the_commit_and_pipeline(
         ('{"steps": [{"op": "update"}]}', "steps[0].urn must be a non-empty string"),
         ('{"steps": {"op": "update"}}', "steps must be a list, found an object"),
         (
-            '{"steps": [{"op": "update", "urn": "urn:pulumi:s::p::t::n", "detailedDiff": {"a": 1}}]}',
+            '{"steps": [{"op": "update", "urn": "urn:pulumi:s::p::t::n", '
+            '"detailedDiff": {"a": 1}}]}',
             'steps[0].detailedDiff["a"] must be an object, found a number 1',
         ),
         (
