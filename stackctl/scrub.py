@@ -34,6 +34,7 @@ resource named `mirror-token`, an import id, a replace reason or a property path
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from typing import Final
 
 from contract import SECRET
@@ -91,14 +92,56 @@ _CREDENTIALS: Final = (
     ),
 )
 
-_URL_USERINFO = re.compile(
-    r"(?i)(?P<scheme>[a-z][a-z0-9+.\-]{0,31}(?:://|%3a%2f%2f))"
-    # user:password, the password possibly holding "/" and "@" (taken up to the last "@" that a
-    # host follows); or a user (a bare token) without "/"
-    r"(?:[^\s\"'<>/:]{0,256}(?::|%3a)[^\s\"'<>]{0,256}|[^\s\"'<>/:@]{1,256})"
-    r"(?P<at>@|%40)"
-    r"(?=\[[0-9a-f:.]+\]|localhost\b|[a-z0-9][a-z0-9\-]{0,62}(?:\.[a-z0-9\-]{1,63})+)"
+_SCHEME = re.compile(r"(?i)(?<![a-z0-9+.\-])[a-z][a-z0-9+.\-]{0,31}(?:://|%3a%2f%2f)")
+_AT = re.compile(r"(?i)@|%40")
+_HOST = re.compile(
+    r"(?i)\[[0-9a-f:.]+\]|localhost\b|[a-z0-9][a-z0-9\-]{0,62}(?:\.[a-z0-9\-]{1,63})+"
 )
+_STOP = re.compile(r"[\s\"'<>]")
+_COLON = re.compile(r"(?i):|%3a")
+USERINFO_REACH: Final = 512
+"""The longest `user:password` looked for before an `@`."""
+
+
+def _without_userinfo(text: str) -> str:
+    """Each URL's user information replaced by `[secret]`.
+
+    Found from each `@` (or `%40`) that a host follows, back to the first scheme after the
+    last space or quote before it: so a password holding `/`, `@` or `://` is hidden whole
+    (up to the last `@` that a host follows); the schemes and stops are found in one pass
+    each, so the work grows with the text, whatever its shape. What lies between must be
+    `user:password` (the user without `/`) or a bare user without `/` (a token as the user
+    name): a path segment such as npm's `/@gitlab-org/...` is not user information."""
+    schemes = [(m.start(), m.end()) for m in _SCHEME.finditer(text)]
+    if not schemes:
+        return text
+    starts = [start for start, _ in schemes]
+    stops = [m.end() for m in _STOP.finditer(text)]
+    spans: dict[int, int] = {}
+    for at in _AT.finditer(text):
+        if not _HOST.match(text, at.end()):
+            continue
+        stop = bisect_right(stops, at.start()) - 1
+        low = max(at.start() - USERINFO_REACH, stops[stop] if stop >= 0 else 0)
+        index = bisect_left(starts, low)
+        if index == len(schemes) or schemes[index][1] > at.start():
+            continue
+        begin = schemes[index][1]
+        userinfo = text[begin : at.start()]
+        colon = _COLON.search(userinfo)
+        user = userinfo[: colon.start()] if colon else userinfo
+        if userinfo and "/" not in user:
+            spans[begin] = at.start()
+    if not spans:
+        return text
+    parts, done = [], 0
+    for start, end in sorted(spans.items()):
+        if start < done:
+            continue
+        parts += [text[done:start], SECRET]
+        done = end
+    return "".join([*parts, text[done:]])
+
 
 CLIP_MARGIN: Final = 4096
 """How far past a cut `clip` still scrubs: longer than any credential above but a private
@@ -109,7 +152,7 @@ straddles the cut is found whole before the cut is made."""
 def scrub(text: str) -> str:
     """`text` without control codes, with every credential-shaped part replaced by `[secret]`."""
     text = _SURROGATE.sub("\ufffd", _HIDING.sub("", text))
-    text = _URL_USERINFO.sub(lambda m: f"{m['scheme']}{SECRET}{m['at']}", text)
+    text = _without_userinfo(text)
     for pattern in _CREDENTIALS:
         text = pattern.sub(SECRET, text)
     return text
