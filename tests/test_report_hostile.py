@@ -17,7 +17,6 @@ import pytest
 
 from stackctl import events as event_log
 from stackctl import preview as previews
-from stackctl import report
 from tests.conftest import run_cli
 
 TOKEN = "glpat-ZQXcanaryTok3n0123456789"  # a GitLab token
@@ -28,7 +27,7 @@ CANARY = "ZQX"
 STEM = "urn:pulumi:staging::aigw-delivery::gitlab:index/projectVariable:ProjectVariable::"
 
 
-def step(op: str = "update", name: str = "var", **fields: Any) -> dict[str, Any]:
+def step(op: Any = "update", name: str = "var", **fields: Any) -> dict[str, Any]:
     state = {"type": "gitlab:index/projectVariable:ProjectVariable", "custom": True}
     base: dict[str, Any] = {
         "op": op,
@@ -521,7 +520,7 @@ def test_a_failed_write_leaves_the_old_note_whole_and_no_temporary_file(
     def full_disk(source: str, target: str) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(report.os, "replace", full_disk)
+    monkeypatch.setattr("stackctl.report.os.replace", full_disk)
     code, _, err = run_cli(
         capsys, "report", str(tmp_path / "p.json"), "--stack", "s", "--out-dir", str(out_dir)
     )
