@@ -258,3 +258,23 @@ def test_an_unreadable_preview_replaces_the_note_instead_of_leaving_it_stale(
     assert "**No report**: the preview's output could not be read" in body
     assert "is truncated" in body
     assert not (tmp_path / "staging" / "plan.json").exists()
+
+
+def test_an_unreadable_preview_quoting_a_credential_posts_no_credential(
+    gitlab: FakeGitLab, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hostile = tmp_path / "preview.json"
+    urn = "urn:pulumi:s::p::t::n"
+    hostile.write_text(json.dumps({"steps": [{"op": "glpat-ZQXcanary0123456789ab", "urn": urn}]}))
+    code = main(
+        [
+            *("report", str(hostile), "--stack", "staging"),
+            *("--out-dir", str(tmp_path / "staging"), "--no-diagram", "--post"),
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "steps[0].op is not a step op Pulumi has" in err
+    [body] = bodies_of(gitlab, "staging")
+    assert 'steps[0].op is not a step op Pulumi has: "[secret]"' in body
+    assert "ZQX" not in out + err + body + (tmp_path / "staging" / "note.md").read_text()
