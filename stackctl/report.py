@@ -55,7 +55,12 @@ def run(
         log = event_log.read_events(events) if events is not None else None
     except previews.PreviewError as err:
         if post:
-            _post_unreadable(stack, str(err), out_dir, environ)
+            try:
+                _post_unreadable(stack, str(err), out_dir, environ)
+            except StackctlError as posting:
+                raise StackctlError(
+                    f"{err}; and the note saying so could not be posted: {posting}"
+                ) from None
         raise
     result = outcome(document, log)
     drawn, why_not = _draw(document, stack, root) if diagram else (None, "")

@@ -278,3 +278,24 @@ def test_an_unreadable_preview_quoting_a_credential_posts_no_credential(
     [body] = bodies_of(gitlab, "staging")
     assert 'steps[0].op is not a step op Pulumi has: "[secret]"' in body
     assert "ZQX" not in out + err + body + (tmp_path / "staging" / "note.md").read_text()
+
+
+def test_an_unreadable_preview_that_cannot_be_posted_says_both(
+    gitlab: FakeGitLab,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("PREVIEW_NOTE_TOKEN")
+    (tmp_path / "preview.json").write_text("")
+    code = main(
+        [
+            *("report", str(tmp_path / "preview.json"), "--stack", "staging"),
+            *("--out-dir", str(tmp_path / "staging"), "--no-diagram", "--post"),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("error: ") == 1
+    assert "preview.json is empty" in err
+    assert "and the note saying so could not be posted: --post needs PREVIEW_NOTE_TOKEN" in err
