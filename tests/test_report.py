@@ -34,6 +34,7 @@ CASES = {
     "failed": ("prod", False, 2, None),
     "policy": ("staging", True, 2, None),
     "empty": ("prod", False, 0, {"create": 0, "update": 0, "delete": 0}),
+    "hostile": ("staging", True, 0, {"create": 1, "update": 1, "delete": 0}),
 }
 
 SECRETS_IN_THE_DOCUMENTS = [
@@ -42,6 +43,8 @@ SECRETS_IN_THE_DOCUMENTS = [
     "glpat-NewValueNotSecret0001",  # a provider-secret property given in plain text
     "us-east4,europe-west2",  # the old value of a variable that becomes secret
     "abcdefghijklmnopqrstuvwxyz012345",  # a bearer token quoted by a provider
+    "Hostile",  # tokens in a URL, split by colour codes, after PRIVATE-TOKEN (hostile.json)
+    "p/ss@w0rd",  # a URL password with "/" and "@", in a value and a policy message
 ]
 
 
