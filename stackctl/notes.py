@@ -23,7 +23,6 @@ from itertools import islice
 from typing import Any
 from urllib.parse import urlsplit
 
-from contract import SECRET
 from stackctl.errors import StackctlError
 from stackctl.scrub import clip, scrub
 
@@ -190,7 +189,7 @@ def _is_ours(note: Any, me: int | None, marker: str) -> bool:
 
 def _explain(err: Any, target: Target) -> str:
     code = getattr(err, "response_code", None)
-    message = clip(str(getattr(err, "error_message", "") or err).replace(target.token, SECRET), 500)
+    message = clip(str(getattr(err, "error_message", "") or err), 500, known=[target.token])
     where = f"merge request !{target.merge_request} of project {target.project}"
     hints = {
         401: f"{TOKEN_ENV} is not a valid token (expired or revoked?)",

@@ -26,6 +26,9 @@ Then what is shaped like a credential becomes `[secret]` (`contract.SECRET`):
 - the user information of a URL (`https://user:password@host`), whatever the scheme's case,
   a password holding `/` or `@`, and the percent-encoded form (`https%3A%2F%2Fu%3Ap%40host`).
 
+A secret the caller knows (the note token read from the environment, which may carry an
+instance's own prefix) is passed as `known` and hidden whatever its shape.
+
 The rules are anchored on those shapes, never on entropy or on words like "token", so that a
 resource named `mirror-token`, an import id, a replace reason or a property path
 (`template.containers[0].envs[1].value`) is left as it is: a reviewer needs them verbatim.
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from typing import Final
 
 from contract import SECRET
@@ -143,14 +147,21 @@ def _without_userinfo(text: str) -> str:
     return "".join([*parts, text[done:]])
 
 
+MIN_KNOWN: Final = 4
+"""A known secret shorter than this is not searched for: it would hide ordinary words."""
 CLIP_MARGIN: Final = 4096
 """How far past a cut `clip` still scrubs: longer than any credential above but a private
 key (which is matched to the end of the text when its end is missing), so a credential that
 straddles the cut is found whole before the cut is made."""
 
 
-def scrub(text: str) -> str:
-    """`text` without control codes, with every credential-shaped part replaced by `[secret]`."""
+def scrub(text: str, known: Iterable[str] = ()) -> str:
+    """`text` without control codes, with every credential-shaped part, and each of the
+    `known` secret values (a token read from the environment, whatever its shape), replaced
+    by `[secret]`."""
+    for value in known:
+        if len(value) >= MIN_KNOWN:
+            text = text.replace(value, SECRET)
     text = _SURROGATE.sub("\ufffd", _HIDING.sub("", text))
     text = _without_userinfo(text)
     for pattern in _CREDENTIALS:
@@ -158,13 +169,13 @@ def scrub(text: str) -> str:
     return text
 
 
-def clip(text: str, limit: int) -> str:
+def clip(text: str, limit: int, known: Iterable[str] = ()) -> str:
     """`scrub(text)` of at most about `limit` characters; a longer text is cut, saying so.
 
     The scrubbing happens before the cut (over a margin past it), so a cut never leaves the
     head of a credential behind; and only the head is scrubbed, so a huge text costs no more
     than a short one."""
-    head = scrub(text[: limit + CLIP_MARGIN])
+    head = scrub(text[: limit + CLIP_MARGIN], known)
     if len(text) <= limit + CLIP_MARGIN and len(head) <= limit:
         return head
     return f"{head[:limit]}… [cut: {len(text):,} characters in all]"
