@@ -13,13 +13,16 @@ the same rules as the document (`stackctl.jsonfile`, `stackctl.preview.Reader`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any, Final
 
 from stackctl import jsonfile
 from stackctl.preview import PreviewError, Reader, kind
+from stackctl.scrub import clip
 
 ENFORCEMENT_LEVELS: Final = frozenset(
     {"advisory", "mandatory", "remediate", "disabled", "warning", "none"}
@@ -63,7 +66,20 @@ def read_events(path: Path) -> Events:
     packs: dict[str, str] = {}
     finished = cut_off = False
     try:
-        lines = list(_event_lines(path))
+        ahead: tuple[int, str] | None = None  # one line of look-ahead: is this the last one?
+        for line in chain(_event_lines(path), [None]):
+            if ahead is not None:
+                event = _event(f"{path}:{ahead[0]}", ahead[1], last=line is None)
+                if event is None:
+                    cut_off = True
+                    break
+                reader = Reader(f"{path}:{ahead[0]}")
+                if (policy := event.get("policyEvent")) is not None:
+                    violations.append(_violation(reader, reader.object(policy, "policyEvent")))
+                if (summary := event.get("summaryEvent")) is not None:
+                    finished = True
+                    packs.update(_packs(reader, reader.object(summary, "summaryEvent")))
+            ahead = line
     except FileNotFoundError:
         raise PreviewError(
             f"{path}: no such file (the event log of the preview: "
@@ -71,30 +87,32 @@ def read_events(path: Path) -> Events:
         ) from None
     except OSError as err:
         raise PreviewError(f"{path}: cannot be read: {err.strerror or err}") from None
-    for index, (number, line) in enumerate(lines):
-        where = f"{path}:{number}"
-        try:
-            event = jsonfile.loads(line)
-        except jsonfile.JsonError as problem:
-            if index == len(lines) - 1 and "truncated" in str(problem):
-                cut_off = True
-                break
-            raise PreviewError(f"{where}: not a JSON engine event: it {problem}") from None
-        if not isinstance(event, dict):
-            raise PreviewError(f"{where}: not a JSON engine event: {kind(event)}")
-        reader = Reader(where)
-        if (policy := event.get("policyEvent")) is not None:
-            violations.append(_violation(reader, reader.object(policy, "policyEvent")))
-        if (summary := event.get("summaryEvent")) is not None:
-            finished = True
-            found = reader.object(summary, "summaryEvent").get("PolicyPacks") or {}
-            for name, version in reader.object(found, "summaryEvent.PolicyPacks").items():
-                if not isinstance(version, str):
-                    raise reader.fail(f"summaryEvent.PolicyPacks.{name}", "must be a version")
-                packs[name] = version
     return Events(
         violations=tuple(violations), policy_packs=packs, complete=finished and not cut_off
     )
+
+
+def _event(where: str, line: str, last: bool) -> dict[str, Any] | None:
+    """One engine event; None for a last line cut off mid-object."""
+    try:
+        event = jsonfile.loads(line)
+    except jsonfile.JsonError as problem:
+        if last and "truncated" in str(problem):
+            return None
+        raise PreviewError(f"{where}: not a JSON engine event: it {problem}") from None
+    if not isinstance(event, dict):
+        raise PreviewError(f"{where}: not a JSON engine event: {kind(event)}")
+    return event
+
+
+def _packs(reader: Reader, summary: Mapping[str, Any]) -> dict[str, str]:
+    """The packs that ran, name → version (`SummaryEvent.PolicyPacks`)."""
+    found = reader.object(summary.get("PolicyPacks") or {}, "summaryEvent.PolicyPacks")
+    for name, version in found.items():
+        if not isinstance(version, str):
+            where = f"summaryEvent.PolicyPacks[{json.dumps(clip(name, 60))}]"
+            raise reader.fail(where, f"must be a version, {kind(version)}")
+    return found
 
 
 def _event_lines(path: Path) -> Iterator[tuple[int, str]]:

@@ -1,4 +1,4 @@
-"""Reading what `pulumi preview --json` prints, and its event log.
+"""Reading what `pulumi preview --json` prints: the document, typed, every place checked.
 
 The document is Pulumi's `PreviewDigest` (pulumi/pulumi pkg/display/json.go): one JSON
 object with `steps` (`PreviewStep`: op, urn, oldState and newState as `apitype.ResourceV3`,
@@ -28,7 +28,7 @@ from typing import Any, Final
 from contract import Pulumi
 from stackctl import jsonfile
 from stackctl.errors import StackctlError
-from stackctl.scrub import clip, scrub
+from stackctl.scrub import CLIP_MARGIN, clip, scrub
 
 STACK_TYPE: Final = Pulumi.STACK
 
@@ -391,5 +391,6 @@ def kind(value: Any) -> str:
     names = {dict: "an object", list: "a list", bool: "a boolean"}
     if type(value) in names:
         return f"found {names[type(value)]}"
-    kind = "a string" if isinstance(value, str) else "a number"
-    return f"found {kind} {clip(json.dumps(value, ensure_ascii=False), 60)}"
+    if isinstance(value, str):  # only the head is shown: never serialise a huge string whole
+        return f"found a string {clip(json.dumps(value[:CLIP_MARGIN], ensure_ascii=False), 60)}"
+    return f"found a number {clip(json.dumps(value), 60)}"
