@@ -30,6 +30,8 @@ ABSENT: Final = object()
 VALUE_WIDTH: Final = 160
 NAME_WIDTH: Final = 200
 """Keys and property paths: longer ones are cut (saying so)."""
+PATH_MAX: Final = 1000
+"""The longest property path that is looked up: a provider's are a few dozen characters."""
 INTERNAL: Final = frozenset({"__defaults"})
 """Bookkeeping inputs of bridged providers (which inputs took defaults), not settings."""
 
@@ -67,10 +69,12 @@ def _row(step: Step, diff: PropertyDiff, old: State | None, new: State | None) -
     after = _lookup(new.inputs, path) if new else ABSENT
     kind = diff.kind.removesuffix("-replace")
     forces = "  # forces replacement" if diff.replaces else ""
+    verb = {"add": "added", "delete": "removed"}.get(kind, "changed")
+    sign = {"add": "+", "delete": "-"}.get(kind, "~")
     if _is_secret(step, diff.path, path):
-        verb = {"add": "added", "delete": "removed"}.get(kind, "changed")
-        sign = {"add": "+", "delete": "-"}.get(kind, "~")
         return f"{sign} {one_line(diff.path, NAME_WIDTH)}: {SECRET} ({verb}){forces}"
+    if path is None:  # no values to look up: say what changed, not "(absent)"
+        return f"{sign} {one_line(diff.path, NAME_WIDTH)}: ({verb}){forces}"
     if path and path[0] == PROVIDER_KEY and step.type.startswith(Pulumi.DYNAMIC_PREFIX):
         before, after = (
             describe_dynamic_provider(v) if isinstance(v, str) else v for v in (before, after)
@@ -115,7 +119,10 @@ def _is_secret(step: Step, raw_path: str, path: list[str | int] | None) -> bool:
 
 def _path(raw: str) -> list[str | int] | None:
     """A detailed diff's property path (`template.containers[0].image`, `labels["a.b"]`);
-    None when it cannot be parsed (then only its top-level key is looked at)."""
+    None when it cannot be parsed, or is longer than any real one (then only its top-level
+    key is looked at, and the row shows it as changed without values)."""
+    if len(raw) > PATH_MAX:
+        return None
     try:
         return parse_path(raw)
     except StackFileError:

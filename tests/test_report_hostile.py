@@ -352,6 +352,13 @@ DOCUMENTS = [
         id="canary-property-path",
     ),
     pytest.param(
+        doc(step(detailedDiff={"a[" * 50_000: {"kind": "update", "inputDiff": True}})),
+        None,
+        0,
+        "… [cut: 100,000 characters in all]: (changed)",
+        id="huge-unreadable-path",
+    ),
+    pytest.param(
         doc(step(newState={"type": "x", "inputs": {"value": PASSWORD_URL}})),
         None,
         0,
