@@ -53,6 +53,8 @@ CUT_ORDER: Final = (2, 0, 1)
 """Which list loses items first when the note is too long: the diagnostics, then the changed
 resources, then the policy violations (the parts of `render`: changes, violations,
 diagnostics)."""
+REASONS_SHOWN: Final = 10
+"""A replace's reasons named in the warning block; more are counted (its diff lists them)."""
 SIGNS: Final = {"create": "+", "update": "~", "delete": "-", "replace": "±", "import": "="}
 
 
@@ -201,7 +203,10 @@ def _warnings(preview: Preview, steps: Sequence[Step]) -> list[str]:
     for step in risky:
         line = f"> - **{step.op}** `{_code(short_type(step.type))}` **`{_code(step.name)}`**"
         if step.op == "replace" and step.replace_reasons:
-            line += f" (because of {', '.join(f'`{_code(r)}`' for r in step.replace_reasons)})"
+            reasons = [f"`{_code(r)}`" for r in step.replace_reasons[:REASONS_SHOWN]]
+            if len(step.replace_reasons) > REASONS_SHOWN:
+                reasons.append(f"{len(step.replace_reasons) - REASONS_SHOWN} more")
+            line += f" (because of {', '.join(reasons)})"
         for note in _keeps(step):
             line += f" — {note}"
         lines.append(line)

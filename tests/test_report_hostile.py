@@ -352,6 +352,13 @@ DOCUMENTS = [
         id="canary-property-path",
     ),
     pytest.param(
+        doc(step(op="replace", replaceReasons=[f"p{i}" for i in range(1000)])),
+        None,
+        0,
+        "`p9`, 990 more)",
+        id="thousand-replace-reasons",
+    ),
+    pytest.param(
         doc(step(detailedDiff={"a[" * 50_000: {"kind": "update", "inputDiff": True}})),
         None,
         0,
