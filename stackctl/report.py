@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -29,6 +30,9 @@ from stackctl.plan import highlight, outcome, plan
 from stackctl.preview import Preview
 from stackctl.scrub import clip, one_line
 
+STACK_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,100}")
+"""What Pulumi accepts as a stack name (`ParseStackName`, pulumi/pulumi
+sdk/go/common/tokens/stack_name.go): it goes into the note's hidden marker verbatim."""
 SUCCEEDED = 0
 PREVIEW_FAILED = 2
 """Exit codes of `stackctl report`; 1 is an input it cannot read or a note it cannot post."""
@@ -50,6 +54,11 @@ def run(
     An input that cannot be read is an error (exit 1); with `--post`, the note on the merge
     request is replaced by one saying so first, so it never goes on showing an older
     preview as if it were this pipeline's."""
+    if not STACK_NAME.fullmatch(stack):
+        raise StackctlError(
+            "--stack must be a Pulumi stack name: 1 to 100 letters, digits, '-', '_' or '.' "
+            "(its value is not shown)"
+        )
     try:
         document = previews.load(preview_file)
         log = event_log.read_events(events) if events is not None else None
@@ -143,7 +152,7 @@ def _draw(document: Preview, stack: str, root: Path) -> tuple[str | None, str]:
 
     try:
         graph = evaluate(stack, root=root)
-    except StackctlError as err:
+    except Exception as err:  # a failing program is reported by `graph`; here it costs a picture
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         return None, f"the {stack} stack does not evaluate offline ({clip(first, 300)})"
     try:

@@ -542,3 +542,16 @@ def test_a_failed_write_leaves_the_old_note_whole_and_no_temporary_file(
     assert f"error: cannot write the report to {out_dir}: No space left on device" in err
     assert (out_dir / "note.md").read_text() == "the previous note\n"
     assert sorted(p.name for p in out_dir.iterdir()) == ["note.md"]
+
+
+@pytest.mark.parametrize("stack", ["", "x" * 101, "prod -->", "org/proj/prod", TOKEN + "!"])
+def test_a_stack_name_pulumi_would_refuse_is_refused_unshown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stack: str
+) -> None:
+    (tmp_path / "p.json").write_text(VALID)
+    code, out, err = run_cli(
+        capsys, "report", str(tmp_path / "p.json"), "--stack", stack, "--out-dir", str(tmp_path)
+    )
+    assert code == 1
+    assert "--stack must be a Pulumi stack name" in err
+    assert CANARY not in out + err
