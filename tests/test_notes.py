@@ -299,3 +299,19 @@ def test_an_unreadable_preview_that_cannot_be_posted_says_both(
     assert err.count("error: ") == 1
     assert "preview.json is empty" in err
     assert "and the note saying so could not be posted: --post needs PREVIEW_NOTE_TOKEN" in err
+
+
+@pytest.mark.parametrize("variable", ["CI_PROJECT_ID", "CI_MERGE_REQUEST_IID", "CI_SERVER_URL"])
+def test_a_token_pasted_into_the_wrong_variable_is_never_shown(
+    gitlab: FakeGitLab,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+) -> None:
+    monkeypatch.setenv(variable, "corp-ZQX-pasted-token")
+    assert report(tmp_path, "empty.json", "staging") == 1
+    out, err = capsys.readouterr()
+    assert f"error: {variable} must be" in err
+    assert "ZQX" not in out + err
+    assert gitlab.requests == []
