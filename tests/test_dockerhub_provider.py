@@ -70,7 +70,9 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 
 @pytest.fixture
-def hub(server: HTTPServer, monkeypatch: pytest.MonkeyPatch, sleeps: list[float]) -> FakeHub:
+def hub(
+    server: HTTPServer, monkeypatch: pytest.MonkeyPatch, sleeps: list[float]
+) -> Iterator[FakeHub]:
     fake = FakeHub()
     server.clear()
     server.expect_request(re.compile(".*")).respond_with_handler(fake.handle)
@@ -78,7 +80,10 @@ def hub(server: HTTPServer, monkeypatch: pytest.MonkeyPatch, sleeps: list[float]
     monkeypatch.setenv("DOCKERHUB_USERNAME", USERNAME)
     monkeypatch.setenv("DOCKERHUB_TOKEN", TOKEN)
     monkeypatch.setattr(dockerhub_api, "DEFAULT_POLICY", POLICY)
-    return fake
+    yield fake
+    # Every request the client sent is one Docker Hub describes, and so is every answer the
+    # fake gave to a documented operation (tests/dockerhub_spec.py).
+    assert fake.violations == []
 
 
 provider = DockerHubRepositoryProvider()
@@ -141,7 +146,7 @@ def test_create_updates_a_different_repository_and_says_so(
     assert "shortDescription, visibility" in warning
     assert hub.created == {}
     assert hub.count("PATCH") == 1
-    assert hub.count("POST", "/privacy/$") == 1
+    assert hub.count("POST", "/privacy$") == 1
 
 
 def test_already_exists_on_create_adopts_what_another_writer_created(hub: FakeHub) -> None:
@@ -285,7 +290,7 @@ def test_401_on_login_fails_at_once_naming_the_credentials(
         provider.create(props())
     message = str(caught.value)
     assert message.startswith(
-        "Docker Hub refused the credentials in DOCKERHUB_USERNAME and DOCKERHUB_TOKEN "
+        "log in: Docker Hub refused the credentials in DOCKERHUB_USERNAME and DOCKERHUB_TOKEN "
         f"(user '{USERNAME}', 401 UNAUTHORIZED)"
     )
     assert "dckr_pat_WRONG" not in message
