@@ -35,6 +35,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from components.dockerhub_api import HttpPolicy
 from tests import dockerhub_spec
 
 USERNAME = "gitlabtest"
@@ -46,6 +47,8 @@ _REPOS = re.compile(r"^/v2/namespaces/(?P<ns>[^/]+)/repositories$")
 _PRIVACY = re.compile(r"^/v2/repositories/(?P<ns>[^/]+)/(?P<name>[^/]+)/privacy$")
 _LEGACY = re.compile(r"^/v2/repositories/(?P<ns>[^/]+)/(?P<name>[^/]+)/$")
 _STAMP = "2026-01-20T10:30:00Z"
+POLICY = HttpPolicy(read_timeout=0.1)
+"""Production policy, except the read timeout: a timeout test waits it out for real."""
 
 
 @dataclass

@@ -12,18 +12,13 @@ from __future__ import annotations
 
 import base64
 import importlib
-import re
 import socket
 import time
-import types
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import urllib3.util.retry
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
-from pytest_httpserver import HTTPServer
 
 from components import dockerhub_api
 from components.dockerhub import DockerHubRepositoryProvider
@@ -31,12 +26,13 @@ from components.dockerhub_api import DockerHubAuthError, DockerHubError, HttpPol
 from stackctl.engine import describe_dynamic_provider
 from tests.fake_dockerhub import BEARER, TOKEN, USERNAME, FakeHub
 
+# The fake on 127.0.0.1 and its fixtures (`server`, `hub`, `sleeps`).
+pytest_plugins = ["tests.dockerhub_fixtures"]
+
 NS = "gitlabtest"
 REPO = f"/v2/namespaces/{NS}/repositories/model-gateway$"
 CREATE = f"/v2/namespaces/{NS}/repositories$"
 LOGIN = "/v2/auth/token$"
-# Production policy, except the read timeout: a timeout test waits it out for real.
-POLICY = HttpPolicy(read_timeout=0.1)
 
 
 def props(**overrides: Any) -> dict[str, Any]:
@@ -48,42 +44,6 @@ def props(**overrides: Any) -> dict[str, Any]:
         "fullDescription": "# AI Gateway\n\nPulled by self-hosted customers.",
     }
     return {k: v for k, v in {**base, **overrides}.items() if v is not None}
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[HTTPServer]:
-    # Threaded: a request held back to provoke a client timeout must not block the retry.
-    srv = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    srv.start()
-    yield srv
-    srv.clear()
-    srv.stop()
-
-
-@pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The waits urllib3 asked for between retries (recorded instead of slept)."""
-    recorded: list[float] = []
-    clock = types.SimpleNamespace(sleep=recorded.append, time=time.time)
-    monkeypatch.setattr(urllib3.util.retry, "time", clock)
-    return recorded
-
-
-@pytest.fixture
-def hub(
-    server: HTTPServer, monkeypatch: pytest.MonkeyPatch, sleeps: list[float]
-) -> Iterator[FakeHub]:
-    fake = FakeHub()
-    server.clear()
-    server.expect_request(re.compile(".*")).respond_with_handler(fake.handle)
-    monkeypatch.setenv("DOCKERHUB_API_URL", server.url_for("/").rstrip("/"))
-    monkeypatch.setenv("DOCKERHUB_USERNAME", USERNAME)
-    monkeypatch.setenv("DOCKERHUB_TOKEN", TOKEN)
-    monkeypatch.setattr(dockerhub_api, "DEFAULT_POLICY", POLICY)
-    yield fake
-    # Every request the client sent is one Docker Hub describes, and so is every answer the
-    # fake gave to a documented operation (tests/dockerhub_spec.py).
-    assert fake.violations == []
 
 
 provider = DockerHubRepositoryProvider()
