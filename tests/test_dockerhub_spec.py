@@ -41,7 +41,9 @@ def test_the_vendored_document_has_only_the_defect_it_is_published_with() -> Non
         "responses",
         "200",
     ]
-    assert "description" not in errors[0].instance
+    instance = errors[0].instance
+    assert isinstance(instance, dict)
+    assert "description" not in instance
 
 
 @pytest.mark.parametrize(
