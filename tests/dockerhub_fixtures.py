@@ -54,4 +54,4 @@ def hub(
     yield fake
     # Every request the client sent is one Docker Hub describes, and so is every answer the
     # fake gave to a documented operation (tests/dockerhub_spec.py).
-    assert fake.violations == []
+    assert fake.violations() == []

@@ -5,8 +5,8 @@ OpenAPI document (`tests/schemas/dockerhub-api.yaml`): a repository is a `reposi
 with every field that schema requires, errors are its `error` object (`message`, `detail`,
 `errinfo`), and the status codes are the document's (201 on create, 404 for a missing
 repository, 401 for a bad bearer). Every request it receives, and every answer it gives to a
-documented operation, is checked against the document (`tests.dockerhub_spec`); what fails is
-kept in `violations`, which the tests' fixture requires to be empty.
+documented operation, is checked against the document (`tests.dockerhub_spec`) by
+`violations()`, which the tests' fixture requires to be empty.
 
 It keeps repositories in memory, checks the bearer token on every call, and counts what it
 was asked: every request, every log-in, and every repository it actually created, so a test
@@ -14,8 +14,8 @@ can tell "created once" from "created twice". Faults answer the next matching re
 instead of the fake: a status with headers and a body (429, 5xx, 3xx with a `Location`,
 malformed bodies, 401...), optionally after doing the real work first (`process=True`: the
 server did it, the answer got lost), after a delay (a read timeout on the client's side), as a
-body trickled in pieces (`trickle`), or one that breaks off after its first bytes
-(`break_off`).
+body trickled byte by byte (`trickle`), one that breaks off after its first bytes
+(`break_off`), or one in pieces without a length (`chunked`).
 
 What this fake knows of Docker Hub beyond that document comes from Docker's Terraform
 provider and hub-mcp server (see tests/dockerhub_spec.py); the live service was not available
@@ -57,7 +57,7 @@ class Fault:
     path: re.Pattern[str]
     status: int | None
     headers: dict[str, str]
-    body: str
+    body: str | bytes
     delay: float
     process: bool
     times: int
@@ -66,6 +66,8 @@ class Fault:
     break_off: bool = False
     """Send the headers (with the full Content-Length) and a few bytes, then drop the
     connection."""
+    chunked: bool = False
+    """Send the body in 4 KiB pieces with no Content-Length (chunked transfer)."""
 
 
 @dataclass
@@ -76,7 +78,12 @@ class FakeHub:
     bodies: list[tuple[str, str, Any]] = field(default_factory=list)
     headers_seen: list[dict[str, str]] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
-    violations: list[str] = field(default_factory=list)
+    exchanges: list[tuple[str, str, dict[str, str], bytes, Response | None]] = field(
+        default_factory=list
+    )
+    """Every request (method, path, Authorization, body) with the fake's own answer (None for
+    a fault's): checked against the document by `violations`, after the test, so the
+    check's cost never counts against the client's timeouts."""
     bearer: str = BEARER
     """The bearer the next log-in hands out; a test changes it to expire the one in use."""
     logins: int = 0
@@ -131,11 +138,12 @@ class FakeHub:
         *,
         times: int = 1,
         headers: dict[str, str] | None = None,
-        body: str | dict[str, Any] = "",
+        body: str | bytes | dict[str, Any] = "",
         delay: float = 0.0,
         process: bool = False,
         trickle: float | None = None,
         break_off: bool = False,
+        chunked: bool = False,
     ) -> None:
         """Answer the next `times` requests matching `method` and the regex `path` with
         `status` (None: the real answer, after `delay`, trickled or broken off if asked)."""
@@ -152,6 +160,7 @@ class FakeHub:
                 times,
                 trickle,
                 break_off,
+                chunked,
             )
         )
 
@@ -165,12 +174,15 @@ class FakeHub:
         with self.lock:
             self.requests.append((request.method, request.path))
             self.headers_seen.append(dict(request.headers))
-            self.violations += dockerhub_spec.request_problems(
-                request.method, request.path, _auth_header(request), data
-            )
             fault = self._take_fault(request)
+        answer = self._serve(request) if fault is None else None
+        with self.lock:
+            self.exchanges.append(
+                (request.method, request.path, _auth_header(request), data, answer)
+            )
         if fault is None:
-            return self._checked(request, self._serve(request))
+            assert answer is not None
+            return answer
         answer = self._serve(request) if fault.process else None
         if fault.delay:
             time.sleep(fault.delay)
@@ -185,15 +197,18 @@ class FakeHub:
             fault,
         )
 
-    def _checked(self, request: Request, response: Response) -> Response:
-        self.violations += dockerhub_spec.response_problems(
-            request.method,
-            request.path,
-            response.get_data(),
-            response.status_code,
-            response.content_type or "",
-        )
-        return response
+    def violations(self) -> list[str]:
+        """What, of the requests received and the fake's own answers, the document (or, for
+        the three undocumented calls, Terraform's shapes) does not describe."""
+        found: list[str] = []
+        for method, path, auth, data, answer in self.exchanges:
+            asked = dockerhub_spec.request_problems(method, path, auth, data)
+            found += asked
+            if answer is not None and not asked:  # an answer to an unknown call: said above
+                found += dockerhub_spec.response_problems(
+                    method, path, answer.get_data(), answer.status_code, answer.content_type or ""
+                )
+        return found
 
     def _take_fault(self, request: Request) -> Fault | None:
         for fault in self.faults:
@@ -308,5 +323,8 @@ def _shaped(response: Response, fault: Fault) -> Response:
                 yield data[i : i + 1]
 
         response.response = trickled()
+        response.headers.pop("Content-Length", None)
+    elif fault.chunked:
+        response.response = (data[i : i + 4096] for i in range(0, len(data), 4096))
         response.headers.pop("Content-Length", None)
     return response

@@ -14,6 +14,8 @@ import json
 import pytest
 from jsonschema_path import SchemaPath
 from openapi_spec_validator.validation import OpenAPIV30SpecValidator
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
 from components import dockerhub_names
 from tests import dockerhub_spec
@@ -139,3 +141,22 @@ def test_the_undocumented_calls_are_checked_against_terraforms_shapes() -> None:
     delete = "/v2/repositories/gitlabtest/model-gateway/"
     assert dockerhub_spec.request_problems("DELETE", delete, BEARER, b"") == []
     assert dockerhub_spec.request_problems("DELETE", delete, BEARER, b"{}")
+
+
+def test_the_fake_reports_a_request_docker_hub_does_not_describe() -> None:
+    """The fixture's `violations() == []` after every test means something: a request with the
+    privacy call's path and a trailing slash, or a create with a 101-character description,
+    is reported."""
+    fake = FakeHub()
+    fake.add("gitlabtest", "model-gateway")
+    auth = {"Authorization": f"Bearer {fake.bearer}"}
+    for path, body in (
+        ("/v2/repositories/gitlabtest/model-gateway/privacy/", {"is_private": True}),
+        (CREATE, {"namespace": "gitlabtest", "name": "other", "description": "x" * 101}),
+    ):
+        environ = EnvironBuilder(method="POST", path=path, json=body, headers=list(auth.items()))
+        fake.handle(Request(environ.get_environ()))
+    found = fake.violations()
+    assert len(found) == 2
+    assert "PathNotFound" in found[0]
+    assert "is too long" in found[1]
