@@ -1,9 +1,9 @@
 """Docker Hub's own API description, as the tests check requests and the fake's answers.
 
 `tests/schemas/dockerhub-api.yaml` is an excerpt of Docker Hub's published OpenAPI document
-(see `tests/schemas/NOTICE`); openapi-core validates against it every request the client
-sends to a documented operation, and every answer the fake gives to one, so the client and the
-fake are held to Docker Hub's description rather than to each other.
+(see `tests/schemas/NOTICE.dockerhub-api`); openapi-core validates against it every request
+the client sends to a documented operation, and every answer the fake gives to one, so the
+client and the fake are held to Docker Hub's description rather than to each other.
 
 Three calls are not in that document. Their request shapes come from the one public client
 that Docker ships for them, its Terraform provider (github:docker/terraform-provider-docker,
