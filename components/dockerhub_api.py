@@ -196,14 +196,18 @@ class _BrokenOffError(Exception):
 
 # --- repositories -----------------------------------------------------------------------------
 
-# The `repository_info` fields the client reads, with the JSON types the OpenAPI document gives
-# them (`full_description` is `nullable`); an answer with another type is refused, not coerced.
-_FIELDS: dict[str, tuple[type, ...]] = {
-    "namespace": (str,),
-    "name": (str,),
-    "description": (str,),
-    "full_description": (str, type(None)),
-    "is_private": (bool,),
+# The `repository_info` fields the client reads: the JSON types the OpenAPI document gives
+# them, and whether it lists them as `required`. `full_description` is neither required nor
+# non-null there. `description` is a required string in `repository_info`, but `nullable` in
+# the same document's `repository_list_entry`, so null is read as "" rather than risk failing
+# a `pulumi up` over a repository that has no description. Any other type is refused, never
+# coerced: a `"false"` that became a truthy string would flip a repository's visibility.
+_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
+    "namespace": ((str,), True),
+    "name": ((str,), True),
+    "description": ((str, type(None)), True),
+    "full_description": ((str, type(None)), False),
+    "is_private": ((bool,), True),
 }
 
 
@@ -220,8 +224,10 @@ class Repository:
     @classmethod
     def from_api(cls, data: Mapping[str, Any], namespace: str, name: str) -> Repository:
         action = f"read {namespace}/{name}"
-        for key, types in _FIELDS.items():
+        for key, (types, required) in _FIELDS.items():
             if key not in data:
+                if not required:
+                    continue
                 raise DockerHubError(f"{action}: Docker Hub's answer has no '{key}'")
             if not isinstance(data[key], types) or (
                 bool not in types and isinstance(data[key], bool)
@@ -238,8 +244,8 @@ class Repository:
         return cls(
             namespace=namespace,
             name=name,
-            description=data["description"],
-            full_description=data["full_description"] or "",
+            description=data["description"] or "",
+            full_description=data.get("full_description") or "",
             is_private=data["is_private"],
         )
 

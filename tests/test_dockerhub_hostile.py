@@ -385,7 +385,27 @@ CASES = [
         "read",
         [{"method": "GET", "path": REPO, "status": 200, "body": repository(description=42)}],
         DockerHubError,
-        rf"read {ID}: Docker Hub's answer has a 'description' of type int, not a string$",
+        rf"read {ID}: Docker Hub's answer has a 'description' of type int, not a string or null$",
+    ),
+    Hostile(
+        "read-without-the-optional-full-description",
+        "read",
+        [
+            {
+                "method": "GET",
+                "path": REPO,
+                "status": 200,
+                "body": repository(full_description=_GONE),
+            }
+        ],
+    ),
+    Hostile(
+        "read-full-description-as-a-list",
+        "read",
+        [{"method": "GET", "path": REPO, "status": 200, "body": repository(full_description=[])}],
+        DockerHubError,
+        rf"read {ID}: Docker Hub's answer has a 'full_description' of type list, not a string "
+        r"or null$",
     ),
     Hostile(
         "read-without-is-private",
