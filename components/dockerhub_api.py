@@ -266,9 +266,9 @@ class DockerHubClient:
     def __post_init__(self) -> None:
         self.api_url = self.api_url.rstrip("/")
         self._session = requests.Session()
-        # `trust_env` off: no netrc credentials, no proxy from the environment, nothing the
-        # process environment adds to what this client sends.
-        self._session.trust_env = False
+        # An explicit (empty) auth: requests would otherwise add a ~/.netrc entry's password
+        # to a request without one (the log-in). Proxies from the environment still apply.
+        self._session.auth = _no_auth
         self._adapter = HTTPAdapter(max_retries=_retry(self.policy))
         self._session.mount("https://", self._adapter)
         self._session.mount("http://", self._adapter)
@@ -598,6 +598,11 @@ class DockerHubClient:
             if secret:
                 text = text.replace(secret, "[redacted]")
         return text
+
+
+def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    """The request as it is: this client's only credentials are the ones it sets itself."""
+    return request
 
 
 def _check_api_url(url: str) -> None:

@@ -26,6 +26,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -654,3 +655,18 @@ def test_gzip_answers_are_still_read(hub: FakeHub) -> None:
     body = gzip.compress(json.dumps(hub.repositories[ID]).encode())
     hub.fail("GET", REPO, 200, body=body, headers={"Content-Encoding": "gzip"})
     assert provider.read(ID, props()).id == ID
+
+
+def test_a_netrc_password_is_never_added_to_a_request(
+    hub: FakeHub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """requests adds a ~/.netrc entry's password to a request that has no Authorization; the
+    log-in has none. The client sends only the credentials it sets itself."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password NETRC-SECRET-424242\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    hub.add(NS, NAME)
+    provider.read(ID, props())
+    sent = [h.get("Authorization", "") for h in hub.headers_seen]
+    assert sent == ["", f"Bearer {BEARER}"]
