@@ -47,8 +47,10 @@ _REPOS = re.compile(r"^/v2/namespaces/(?P<ns>[^/]+)/repositories$")
 _PRIVACY = re.compile(r"^/v2/repositories/(?P<ns>[^/]+)/(?P<name>[^/]+)/privacy$")
 _LEGACY = re.compile(r"^/v2/repositories/(?P<ns>[^/]+)/(?P<name>[^/]+)/$")
 _STAMP = "2026-01-20T10:30:00Z"
-POLICY = HttpPolicy(read_timeout=0.1)
-"""Production policy, except the read timeout: a timeout test waits it out for real."""
+POLICY = HttpPolicy(read_timeout=1.0)
+"""Production policy, except the read timeout: a timeout test waits it out for real. A second
+leaves room for a loaded machine (a request retried on a slow answer would change the counts
+the tests check)."""
 
 
 @dataclass

@@ -202,7 +202,7 @@ def test_5xx_without_end_gives_up_after_six_tries(hub: FakeHub, sleeps: list[flo
 def test_a_create_whose_answer_times_out_is_not_made_twice(hub: FakeHub) -> None:
     """The server creates the repository but its answer never arrives: the retried POST hears
     "already exists", the provider reads the repository and adopts it."""
-    hub.fail("POST", CREATE, None, delay=0.3, process=True)
+    hub.fail("POST", CREATE, None, delay=1.5, process=True)
     result = provider.create(props())
     assert result.id == f"{NS}/model-gateway"
     assert hub.created == {f"{NS}/model-gateway": 1}
@@ -214,12 +214,12 @@ def test_a_create_whose_answer_times_out_is_not_made_twice(hub: FakeHub) -> None
 def test_a_server_that_never_answers_in_time_fails_naming_the_timeout(
     hub: FakeHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(dockerhub_api, "DEFAULT_POLICY", HttpPolicy(read_timeout=0.05, retries=1))
-    hub.fail("GET", REPO, None, delay=0.15, times=2)
+    monkeypatch.setattr(dockerhub_api, "DEFAULT_POLICY", HttpPolicy(read_timeout=0.5, retries=1))
+    hub.fail("GET", REPO, None, delay=0.8, times=2)
     with pytest.raises(DockerHubError) as caught:
         provider.read(f"{NS}/model-gateway", props())
     assert str(caught.value).startswith(f"read {NS}/model-gateway: no answer from Docker Hub at")
-    assert str(caught.value).endswith("after 2 tries: no answer within the read timeout (0.05 s)")
+    assert str(caught.value).endswith("after 2 tries: no answer within the read timeout (0.5 s)")
     assert hub.count("GET", REPO) == 2
 
 
