@@ -469,12 +469,13 @@ class DockerHubClient:
                 try:
                     content = self._read(action, response)
                 except _BrokenOffError:
+                    tries = 1 + len(retry.history)
                     try:
                         retry = retry.increment(method, url, error=ProtocolError("broken off"))
                     except MaxRetryError:
                         raise DockerHubError(
                             f"{action}: Docker Hub's answer ({method} {path}) broke off before "
-                            f"its end, {self.policy.retries + 1} tries in a row"
+                            f"its end, after {tries} tries"
                         ) from None
                     retry.sleep()
                     continue

@@ -238,8 +238,20 @@ CASES = [
         [{"method": "POST", "path": LOGIN, "status": None, "break_off": True, "times": 99}],
         DockerHubError,
         r"log in: Docker Hub's answer \(POST /v2/auth/token\) broke off before its end, "
-        r"6 tries in a row",
+        r"after 6 tries$",
         also=_slept([1.0, 2.0, 4.0, 8.0]),
+    ),
+    Hostile(
+        "read-5xx-and-resets-share-one-budget",
+        "read",
+        [
+            {"method": "GET", "path": REPO, "status": 503, "times": 3},
+            {"method": "GET", "path": REPO, "status": None, "break_off": True, "times": 9},
+        ],
+        DockerHubError,
+        rf"read {ID}: Docker Hub's answer \(GET .*\) broke off before its end, after 6 tries$",
+        existing=True,
+        also=_count("GET", REPO, 6),
     ),
     Hostile(
         "create-processed-then-reset-mid-body",
