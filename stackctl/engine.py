@@ -78,6 +78,16 @@ class Resource:
     ignore_changes: tuple[str, ...] = ()
     """Input paths the engine leaves alone once created (`ignore_changes`). Not part of the
     JSON document, whose shape DESIGN.md section 5 fixes; the text tree shows them."""
+    additional_secret_outputs: tuple[str, ...] = ()
+    """Outputs the engine must keep secret though the provider does not say so."""
+    aliases: tuple[Mapping[str, Any], ...] = ()
+    """Former identities (an alias spec as JSON, or `{"urn": ...}`) whose state is adopted."""
+    provider: str | None = None
+    """The explicit provider reference (`<urn>::<id>`); `None` for the default provider."""
+    version: str | None = None
+    """The provider plugin version the resource asks for."""
+    plugin_download_url: str | None = None
+    """Where the engine downloads that plugin from; `None` for Pulumi's own."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -397,6 +407,14 @@ class _RecordingMonitor(mocks.MockMonitor):
                 import_id=request.importId or None,
                 fingerprints=fingerprints(_plain(inputs, reveal=True)),
                 ignore_changes=tuple(request.ignoreChanges),
+                additional_secret_outputs=tuple(request.additionalSecretOutputs),
+                aliases=(
+                    *(json_format.MessageToDict(alias) for alias in request.aliases),
+                    *({"urn": urn} for urn in request.aliasURNs),
+                ),
+                provider=request.provider or None,
+                version=request.version or None,
+                plugin_download_url=request.pluginDownloadURL or None,
             )
         )
         return response
