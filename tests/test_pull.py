@@ -8,8 +8,9 @@ from datetime import date, timedelta
 import pytest
 
 from components.pull import token_expiry
-from stackctl.engine import Graph, Resource, evaluate
+from stackctl.engine import Graph, evaluate
 from tests.conftest import stack_config
+from tests.wiring import fed_by
 
 DEPLOY_TOKEN = "gitlab:index/projectDeployToken:ProjectDeployToken"
 REPOSITORY = "gcp:artifactregistry/repository:Repository"
@@ -33,11 +34,6 @@ REGIONS_IN_USE: dict[str, dict[str, set[str]]] = {
     "prod": {"security": AIGW_REGIONS | {"us-east1"}},
 }
 """Per stack, the regions that pull from each registry, as the stack files configure them."""
-
-
-def fed_by(graph: Graph, resource: Resource, key: str) -> set[str]:
-    """The names of the resources whose outputs the program gives `resource` as `key`."""
-    return {graph.get(urn).name for urn in resource.property_dependencies.get(key, ())}
 
 
 def test_each_registry_in_use_gets_one_expiring_read_registry_token(stack_graph: Graph) -> None:
