@@ -51,9 +51,8 @@ def test_services_carry_the_fleets_settings(stack: str, request: pytest.FixtureR
             assert template["maxInstanceRequestConcurrency"] == settings["concurrency"]
             assert template["timeout"] == f"{settings['timeoutSeconds']}s"
             assert template["executionEnvironment"] == "EXECUTION_ENVIRONMENT_GEN2"
-            assert template["serviceAccount"] == (
-                f"{fleet_id}-runtime@{service.inputs['project']}.iam.gserviceaccount.com"
-            )
+            # Runs as the fleet's runtime account (its `email` output).
+            assert f"{fleet_id}-runtime" in fed_by(graph, service, "template")
             resources = container(service)["resources"]
             assert resources == {
                 "limits": {"cpu": settings["cpu"], "memory": settings["memory"]},
