@@ -11,22 +11,28 @@ light classes send differently) fails here.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import subprocess
 import sys
+from types import ModuleType
 from typing import Any
 
 import pulumi
-import pulumi_gcp.compute as sdk
 import pytest
-from pulumi_gcp import _utilities
 
 from components import compute
 from contract import Gcp
 from stackctl.engine import ROOT, Graph, evaluate
 
 
+@pytest.fixture(scope="module")
+def sdk() -> ModuleType:
+    """`pulumi_gcp.compute`, imported by the tests that need it only (it costs a second)."""
+    return importlib.import_module("pulumi_gcp.compute")
+
+
 @pytest.fixture(scope="module", params=["staging", "prod"])
-def both(request: pytest.FixtureRequest) -> tuple[Graph, Graph]:
+def both(request: pytest.FixtureRequest, sdk: ModuleType) -> tuple[Graph, Graph]:
     """(as the program runs, with the SDK's classes) for one stack."""
     stack: str = request.param
     light: Graph = request.getfixturevalue(stack)
@@ -69,6 +75,8 @@ def test_the_sdk_options_are_there_to_compare(both: tuple[Graph, Graph]) -> None
 
 def _sdk_plugin() -> tuple[str, str | None]:
     """The version and download URL the SDK's classes set, from its private module."""
+    from pulumi_gcp import _utilities
+
     version, url = _utilities.get_version(), _utilities.get_plugin_download_url()  # type: ignore[no-untyped-call]
     return version, url
 
@@ -77,7 +85,7 @@ def test_the_plugin_version_is_the_sdks() -> None:
     assert compute.plugin() == _sdk_plugin()
 
 
-def test_every_light_class_stands_in_for_an_sdk_class_of_its_name() -> None:
+def test_every_light_class_stands_in_for_an_sdk_class_of_its_name(sdk: ModuleType) -> None:
     for name, light in compute.LIGHT.items():
         sdk_class = getattr(sdk, name)
         assert issubclass(sdk_class, pulumi.CustomResource)
