@@ -52,6 +52,14 @@ class Resource:
     ignore_changes: tuple[str, ...] = ()
     """Input paths the engine leaves alone once created (`ignore_changes`). Not part of the
     JSON document, whose shape tools and tests rely on; the text tree shows them."""
+    additional_secret_outputs: tuple[str, ...] = ()
+    """Outputs the engine must keep secret though the provider does not say so."""
+    aliases: tuple[Mapping[str, Any], ...] = ()
+    """Former identities (an alias spec as JSON, or `{"urn": ...}`) whose state is adopted."""
+    version: str | None = None
+    """The provider plugin version the resource asks for."""
+    plugin_download_url: str | None = None
+    """Where the engine downloads that plugin from; `None` for Pulumi's own."""
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -144,6 +144,13 @@ class _RecordingMonitor(mocks.MockMonitor):
                 provider=provider_urn(provider),
                 fingerprints=fingerprints(_plain(inputs, reveal=True)),
                 ignore_changes=tuple(request.ignoreChanges),
+                additional_secret_outputs=tuple(request.additionalSecretOutputs),
+                aliases=(
+                    *(json_format.MessageToDict(alias) for alias in request.aliases),
+                    *({"urn": urn} for urn in request.aliasURNs),
+                ),
+                version=request.version or None,
+                plugin_download_url=request.pluginDownloadURL or None,
             )
         )
         return response

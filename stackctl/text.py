@@ -1,4 +1,11 @@
-"""The graph as a tree a reviewer reads: components, their resources, key settings, counts."""
+"""The graph as a tree a reviewer reads: components, their resources, key settings, counts.
+
+The components come in the order of the delivery diagram (README.md, `stackctl/diagram.py`),
+so the tree reads as the delivery flows: the source projects (the one the push mirror
+pushes from, then the one it pushes to), the mirror, the registries and how they are pulled,
+the Runway deployments, the identity they deploy with, the fleets, and Docker Hub. The order
+is by component type (`contract.Component`), never by a component's name.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +14,19 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from contract import DOCKERHUB_REPOSITORY, Docker, Gcp, GitLab
+from contract import DOCKERHUB_REPOSITORY, Component, Docker, Gcp, GitLab, Pulumi
 from stackctl.engine import Graph, Resource
+
+DIAGRAM_ORDER: tuple[str, ...] = (
+    Component.SOURCE_PROJECT,
+    Component.PUSH_MIRROR,
+    Component.REGISTRY_PULL,
+    Component.RUNWAY_DEPLOYMENT,
+    Component.DEPLOY_IDENTITY,
+    Component.FLEET,
+    Component.DOCKERHUB_RELEASE,
+)
+"""Component types in the order the delivery diagram draws them; other types come after."""
 
 KEY_INPUTS: dict[str, tuple[str, ...]] = {
     GitLab.PROJECT: ("path", "visibilityLevel", "packageRegistryAccessLevel"),
@@ -115,9 +133,10 @@ def _lines(graph: Graph) -> Iterator[str]:
         f"({custom} custom, {len(graph.resources) - custom} components)"
     )
     roots = [r for r in graph.resources if r.parent is None]
+    upstream = _mirror_sources(graph)
     for root in roots:
         yield f"{short_type(root.type)} {root.name}"
-        yield from _tree(graph, root, "")
+        yield from _tree(graph, root, "", upstream)
     if graph.outputs:
         yield ""
         yield "Outputs:"
@@ -129,15 +148,39 @@ def _lines(graph: Graph) -> Iterator[str]:
         yield f"  {count:4d}  {type_}"
 
 
-def _tree(graph: Graph, node: Resource, indent: str) -> Iterator[str]:
-    # Components first, then resources in the order they can be created, then by name.
-    children = sorted(
-        graph.children(node.urn), key=lambda r: (r.custom, len(graph.chain(r.urn)), r.name)
-    )
+def _tree(graph: Graph, node: Resource, indent: str, upstream: set[str]) -> Iterator[str]:
+    # The stack's providers first (everything is registered with them), then components in
+    # the diagram's order (the mirror's source first among the source projects), then
+    # resources in the order they can be created, then by name.
+    def order(r: Resource) -> tuple[bool, bool, int, bool, int, str]:
+        rank = DIAGRAM_ORDER.index(r.type) if r.type in DIAGRAM_ORDER else len(DIAGRAM_ORDER)
+        provider = r.type.startswith(Pulumi.PROVIDER_PREFIX)
+        return (
+            not provider,
+            r.custom,
+            rank,
+            r.urn not in upstream,
+            len(graph.chain(r.urn)),
+            r.name,
+        )
+
+    children = sorted(graph.children(node.urn), key=order)
     for i, child in enumerate(children):
         last = i == len(children) - 1
         yield f"{indent}{'└── ' if last else '├── '}{describe(child)}"
-        yield from _tree(graph, child, indent + ("    " if last else "│   "))
+        yield from _tree(graph, child, indent + ("    " if last else "│   "), upstream)
+
+
+def _mirror_sources(graph: Graph) -> set[str]:
+    """The components holding a project a push mirror pushes from (the mirror's `project`):
+    upstream of the projects it pushes to, so they come first among their type."""
+    sources: set[str] = set()
+    for mirror in graph.of_type(GitLab.PUSH_MIRROR):
+        for urn in mirror.property_dependencies.get("project", ()):
+            parent = graph.get(urn).parent
+            if parent is not None:
+                sources.add(parent)
+    return sources
 
 
 def describe(resource: Resource) -> str:

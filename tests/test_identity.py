@@ -7,6 +7,7 @@ import re
 
 from stackctl.engine import Graph, Resource
 from tests.conftest import stack_config
+from tests.wiring import fed_by
 
 SA_IAM = "gcp:serviceaccount/iAMMember:IAMMember"
 SERVICE_IAM = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
@@ -69,7 +70,6 @@ def test_the_condition_admits_exactly_the_deployment_projects_on_protected_refs(
 
 
 def test_each_deployer_is_impersonable_only_by_its_own_project(stack_graph: Graph) -> None:
-    pool_name = stack_graph.outputs["deploy"]["workloadIdentityProvider"].rsplit("/providers/")[0]
     impersonations = [
         r
         for r in stack_graph.of_type(SA_IAM)
@@ -80,15 +80,14 @@ def test_each_deployer_is_impersonable_only_by_its_own_project(stack_graph: Grap
         deployer = stack_graph.named(f"identity-{deployment_id}-deployer")
         assert deployer.inputs["accountId"] == f"{deployment_id}-deployer"
         [binding] = [r for r in impersonations if deployer.urn in r.dependencies]
-        assert binding.inputs["member"] == (
-            f"principalSet://iam.googleapis.com/{pool_name}/attribute.project_path/"
-            + settings["project"]["path"]
-        )
-        assert binding.inputs["serviceAccountId"].endswith(
-            f"/serviceAccounts/{deployment_id}-deployer@"
-            f"{stack_config(stack_graph.stack)['aigw-delivery:gcp']['projectId']}"
-            ".iam.gserviceaccount.com"
-        )
+        # The pool's principals (`principalSet://iam.googleapis.com/<pool name>/...`, the
+        # name the pool has in Google Cloud) whose project_path is this deployment's.
+        member = binding.inputs["member"]
+        assert member.startswith("principalSet://iam.googleapis.com/")
+        assert member.endswith("/attribute.project_path/" + settings["project"]["path"])
+        # On the deployer itself (its `name` output); the member made from the pool's name.
+        assert fed_by(stack_graph, binding, "serviceAccountId") == {deployer.name}
+        assert fed_by(stack_graph, binding, "member") == {"identity-pool"}
 
 
 def test_deployers_are_run_developers_of_their_own_services_only(stack_graph: Graph) -> None:
@@ -103,9 +102,8 @@ def test_deployers_are_run_developers_of_their_own_services_only(stack_graph: Gr
     found = set()
     for binding in developers:
         assert binding.inputs["role"] == "roles/run.developer"
-        deployment_id = (
-            binding.inputs["member"].removeprefix("serviceAccount:").split("-deployer@")[0]
-        )
+        [deployer] = fed_by(stack_graph, binding, "member")
+        deployment_id = deployer.removeprefix("identity-").removesuffix("-deployer")
         service = next(
             stack_graph.get(u)
             for u in binding.dependencies
@@ -128,12 +126,11 @@ def test_deployers_may_act_as_their_fleets_runtime_account_only(stack_graph: Gra
     }
     found = set()
     for binding in users:
-        account = binding.inputs["serviceAccountId"].rsplit("/serviceAccounts/", 1)[1]
-        assert re.fullmatch(r"[a-z]+-runtime@.*\.iam\.gserviceaccount\.com", account), account
-        deployment_id = (
-            binding.inputs["member"].removeprefix("serviceAccount:").split("-deployer@")[0]
-        )
-        found.add((deployment_id, account.split("-runtime@")[0]))
+        [account] = fed_by(stack_graph, binding, "serviceAccountId")
+        assert account.endswith("-runtime"), account
+        [deployer] = fed_by(stack_graph, binding, "member")
+        deployment_id = deployer.removeprefix("identity-").removesuffix("-deployer")
+        found.add((deployment_id, account.removesuffix("-runtime")))
     assert found == expected
 
 
@@ -154,12 +151,14 @@ def test_no_basic_role_and_no_project_wide_grant_anywhere(stack_graph: Graph) ->
 
 
 def test_outputs_name_the_provider_and_the_deployers(prod: Graph) -> None:
+    """The outputs are the values the deployment projects are told to deploy with (Google
+    Cloud gives them; offline they are the engine's)."""
     deploy = prod.outputs["deploy"]
-    assert deploy["workloadIdentityProvider"].endswith(
-        "/locations/global/workloadIdentityPools/gitlab-deployments/providers/gitlab-com"
-    )
-    domain = "gitlab-runway-production.iam.gserviceaccount.com"
-    assert deploy["deployers"] == {
-        "ai-gateway": f"ai-gateway-deployer@{domain}",
-        "duo-workflow-svc": f"duo-workflow-svc-deployer@{domain}",
-    }
+    assert set(deploy["deployers"]) == {"ai-gateway", "duo-workflow-svc"}
+    for deployment_id, email in deploy["deployers"].items():
+        variable = prod.named(f"{deployment_id}-runway-service-account")
+        assert fed_by(prod, variable, "value") == {f"identity-{deployment_id}-deployer"}
+        assert variable.inputs["value"] == email
+        provider = prod.named(f"{deployment_id}-runway-workload-identity-provider")
+        assert fed_by(prod, provider, "value") == {"identity-gitlab"}
+        assert provider.inputs["value"] == deploy["workloadIdentityProvider"]

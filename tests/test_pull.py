@@ -8,8 +8,9 @@ from datetime import date, timedelta
 import pytest
 
 from components.pull import token_expiry
-from stackctl.engine import Graph, evaluate, fake_id_of
+from stackctl.engine import Graph, evaluate
 from tests.conftest import stack_config
+from tests.wiring import fed_by
 
 DEPLOY_TOKEN = "gitlab:index/projectDeployToken:ProjectDeployToken"
 REPOSITORY = "gcp:artifactregistry/repository:Repository"
@@ -17,31 +18,31 @@ SECRET_IAM = "gcp:secretmanager/secretIamMember:SecretIamMember"
 SERVICE = "gcp:cloudrunv2/service:Service"
 
 
-def regions_in_use(stack: str) -> dict[str, set[str]]:
-    """From the stack file: the regions that pull from each registry."""
-    config = stack_config(stack)
-    fleets = config["aigw-delivery:fleets"]
-    used: dict[str, set[str]] = {}
-    for fleet in fleets.values():
-        used.setdefault(fleet.get("imageRegistry", "security"), set()).update(fleet["regions"])
-    for deployment in config["aigw-delivery:runway"]["deployments"].values():
-        regions = deployment.get("regions", fleets[deployment["fleet"]]["regions"])
-        used.setdefault(deployment.get("pullFrom", "security"), set()).update(regions)
-    return used
-
-
-def project_id(graph: Graph, name: str) -> str:
-    project = graph.named(name)
-    return project.import_id or fake_id_of(project.type, project.name, project.inputs)
+AIGW_REGIONS = {
+    "asia-northeast1",
+    "asia-northeast3",
+    "europe-west2",
+    "europe-west3",
+    "europe-west9",
+    "us-east4",
+}
+REGIONS_IN_USE: dict[str, dict[str, set[str]]] = {
+    # The AIGW fleet's six regions and the DWS fleet's us-east1 pull from the security
+    # registry; dws-loadtest (us-east1 only) pulls from the canonical one.
+    "staging": {"security": AIGW_REGIONS | {"us-east1"}, "canonical": {"us-east1"}},
+    # Both fleets from the security registry: AIGW's six regions, DWS's three (two shared).
+    "prod": {"security": AIGW_REGIONS | {"us-east1"}},
+}
+"""Per stack, the regions that pull from each registry, as the stack files configure them."""
 
 
 def test_each_registry_in_use_gets_one_expiring_read_registry_token(stack_graph: Graph) -> None:
-    used = regions_in_use(stack_graph.stack)
+    used = REGIONS_IN_USE[stack_graph.stack]
     tokens = {r.name: r for r in stack_graph.of_type(DEPLOY_TOKEN)}
     assert set(tokens) == {f"pull-{registry}-token" for registry in used}
     for registry in used:
         token = tokens[f"pull-{registry}-token"]
-        assert token.inputs["project"] == project_id(stack_graph, f"{registry}-project")
+        assert fed_by(stack_graph, token, "project") == {f"{registry}-project"}
         assert token.inputs["scopes"] == ["read_registry"]
         expires = date.fromisoformat(token.inputs["expiresAt"].removesuffix("T00:00:00Z"))
         days_left = (expires - date.today()).days
@@ -72,8 +73,9 @@ def test_the_token_is_kept_in_secret_manager_as_a_secret(reveal_staging: Graph) 
             version.inputs["secret"]
             == f"projects/gitlab-runway-staging/secrets/{secret.inputs['secretId']}"
         )
-        assert version.inputs["secretData"].startswith("gldt-offline-")
-        assert reveal_staging.named(f"pull-{registry}-token").urn in version.dependencies
+        # The secret holds the deploy token's token, and nothing else.
+        assert fed_by(reveal_staging, version, "secretData") == {f"pull-{registry}-token"}
+        assert version.inputs["secretData"] not in ("", "[secret]", "[unknown]")
 
 
 def test_secret_data_is_never_shown(staging: Graph) -> None:
@@ -84,14 +86,15 @@ def test_only_the_artifact_registry_agent_reads_each_secret(stack_graph: Graph) 
     agent = stack_graph.named("pull-agent")
     assert agent.inputs["service"] == "artifactregistry.googleapis.com"
     bindings = stack_graph.of_type(SECRET_IAM)
-    assert len(bindings) == len(regions_in_use(stack_graph.stack))
+    assert {b.name for b in bindings} == {
+        f"pull-{registry}-secret-access" for registry in REGIONS_IN_USE[stack_graph.stack]
+    }
     for binding in bindings:
         registry = binding.name.removeprefix("pull-").removesuffix("-secret-access")
         assert binding.inputs["secretId"] == f"gitlab-{registry}-registry-pull"
         assert binding.inputs["role"] == "roles/secretmanager.secretAccessor"
-        assert binding.inputs["member"].startswith("serviceAccount:service-")
-        assert binding.inputs["member"].endswith("@gcp-sa-artifactregistry.iam.gserviceaccount.com")
-        assert agent.urn in binding.dependencies
+        # The member is the agent's own (its `member` output), not a spelled-out address.
+        assert fed_by(stack_graph, binding, "member") == {"pull-agent"}
     # No secret access granted any other way (project-level IAM) anywhere in the graph.
     assert not [r for r in stack_graph.resources if r.type.startswith("gcp:projects/iAM")]
 
@@ -99,7 +102,7 @@ def test_only_the_artifact_registry_agent_reads_each_secret(stack_graph: Graph) 
 def test_one_remote_repository_per_registry_and_region_in_use(stack_graph: Graph) -> None:
     expected = {
         f"pull-{registry}-{region}"
-        for registry, regions in regions_in_use(stack_graph.stack).items()
+        for registry, regions in REGIONS_IN_USE[stack_graph.stack].items()
         for region in regions
     }
     repositories = {r.name: r for r in stack_graph.of_type(REPOSITORY)}
@@ -117,11 +120,12 @@ def test_one_remote_repository_per_registry_and_region_in_use(stack_graph: Graph
             "customRepository": {"uri": "https://registry.gitlab.com"}
         }
         credentials = remote["upstreamCredentials"]["usernamePasswordCredentials"]
-        assert credentials["username"].startswith("gitlab+deploy-token-")
-        assert credentials["passwordSecretVersion"].endswith(
-            f"/secrets/gitlab-{registry}-registry-pull/versions/1"
+        assert set(credentials) == {"username", "passwordSecretVersion"}
+        # Its credentials are the token's username and the token's secret version (their
+        # outputs), readable before the first pull.
+        assert {token.name, version.name} <= fed_by(
+            stack_graph, repository, "remoteRepositoryConfig"
         )
-        # Its credentials come from the token's secret, readable before the first pull.
         assert {token.urn, version.urn} <= set(repository.dependencies)
         assert stack_graph.named(f"pull-{registry}-secret-access").urn in repository.dependencies
         production = stack_graph.stack == "prod"
@@ -156,14 +160,17 @@ def test_a_staging_tag_is_resolved_to_its_digest_with_the_read_token(
 ) -> None:
     fleet = reveal_staging.outputs["fleets"]["aigw"]
     assert fleet["image"]["reference"] == "self-hosted-v18.6.0-ee"
-    assert fleet["image"]["digest"].startswith("sha256:")
-    assert len(fleet["image"]["digest"]) == len("sha256:") + 64
+    # The tag is looked up, and the services run what it resolved to.
+    digest = fleet["image"]["digest"]
+    assert digest != fleet["image"]["reference"]
+    for service in reveal_staging.of_type(SERVICE):
+        if service.name.startswith("aigw-"):
+            assert service.inputs["template"]["containers"][0]["image"].endswith(f"@{digest}")
     lookup = reveal_staging.named("pull-security-lookup")
     # A provider's configuration reaches the engine as JSON text.
     [auth] = json.loads(lookup.inputs["registryAuth"])
     assert auth["address"] == "registry.gitlab.com"
-    assert auth["password"].startswith("gldt-offline-")
-    assert reveal_staging.named("pull-security-token").urn in lookup.dependencies
+    assert fed_by(reveal_staging, lookup, "registryAuth") == {"pull-security-token"}
 
 
 def test_another_tag_resolves_to_another_digest() -> None:

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from stackctl.engine import FAKE_INVOKES, Graph, Resource, fake_id_of
+from stackctl.engine import Graph, Resource
 from tests.conftest import stack_config
+from tests.wiring import fed_by
 
 PROJECT = "gitlab:index/project:Project"
 VARIABLE = "gitlab:index/projectVariable:ProjectVariable"
@@ -20,17 +21,13 @@ def deployments(stack: str) -> dict[str, dict]:
     return found
 
 
-def variables_of(graph: Graph, project_id: str) -> dict[str, Resource]:
+def variables_of(graph: Graph, project: str) -> dict[str, Resource]:
+    """The CI variables of the project named `project` (given its id), by key."""
     return {
-        r.inputs["key"]: r for r in graph.of_type(VARIABLE) if r.inputs["project"] == project_id
+        r.inputs["key"]: r
+        for r in graph.of_type(VARIABLE)
+        if fed_by(graph, r, "project") == {project}
     }
-
-
-def id_of(graph: Graph, name: str) -> str:
-    """A project's id as its dependants see it: the import id in prod, the engine's fake id
-    for a project the stack creates."""
-    project = graph.named(name)
-    return project.import_id or fake_id_of(project.type, project.name, project.inputs)
 
 
 def test_each_deployment_of_the_stack_has_its_project(stack_graph: Graph) -> None:
@@ -58,10 +55,12 @@ def test_prod_adopts_the_deployment_projects_and_protects_them(prod: Graph) -> N
     for deployment_id, settings in deployments("prod").items():
         project = prod.named(f"{deployment_id}-project")
         assert "importId" not in settings["project"]
-        looked_up = FAKE_INVOKES["gitlab:index/getProject:getProject"](
-            {"pathWithNamespace": settings["project"]["path"]}
-        )
-        assert project.import_id == looked_up["id"]
+        # The id GitLab has for the path (offline: the engine's answer to the lookup) is
+        # the one imported, and the one everything on the project is made for.
+        assert project.import_id
+        variables = variables_of(prod, f"{deployment_id}-project")
+        assert variables
+        assert {v.inputs["project"] for v in variables.values()} == {project.import_id}
         assert project.protect
         assert project.retain_on_delete
         # Adopted: its name and namespace are the live project's.
@@ -83,14 +82,13 @@ def test_staging_creates_them_in_the_sandbox_group(staging: Graph) -> None:
 def test_trigger_tokens_are_masked_protected_hidden_variables_of_the_security_project(
     stack_graph: Graph,
 ) -> None:
-    security = id_of(stack_graph, "security-project")
     for deployment_id in deployments(stack_graph.stack):
         trigger = stack_graph.named(f"{deployment_id}-trigger")
         deployment_project = stack_graph.named(f"{deployment_id}-project")
         assert deployment_project.urn in trigger.dependencies  # a trigger of that project
         variable = stack_graph.named(f"{deployment_id}-trigger-token")
         key = "RUNWAY_TRIGGER_TOKEN_" + deployment_id.upper().replace("-", "_")
-        assert variable.inputs["project"] == security
+        assert fed_by(stack_graph, variable, "project") == {"security-project"}
         assert variable.inputs["key"] == key
         assert variable.inputs["value"] == "[secret]"
         assert variable.inputs["masked"] is True
@@ -100,9 +98,10 @@ def test_trigger_tokens_are_masked_protected_hidden_variables_of_the_security_pr
         assert trigger.urn in variable.dependencies
 
 
-def test_the_trigger_variable_holds_the_trigger_token(reveal_staging: Graph) -> None:
-    trigger_token = reveal_staging.named("ai-gateway-trigger-token").inputs["value"]
-    assert trigger_token.startswith("glptt-offline-")
+def test_the_trigger_variable_holds_the_trigger_token(stack_graph: Graph) -> None:
+    for deployment_id in deployments(stack_graph.stack):
+        variable = stack_graph.named(f"{deployment_id}-trigger-token")
+        assert fed_by(stack_graph, variable, "value") == {f"{deployment_id}-trigger"}
 
 
 def test_each_deployment_project_is_on_its_registry_projects_job_token_allowlist(
@@ -115,17 +114,18 @@ def test_each_deployment_project_is_on_its_registry_projects_job_token_allowlist
         scope = stack_graph.named(f"{deployment_id}-registry-access")
         registry = settings.get("pullFrom", "security")
         deployment_project = stack_graph.named(f"{deployment_id}-project")
-        assert scope.inputs["project"] == id_of(stack_graph, f"{registry}-project")
-        assert str(scope.inputs["targetProjectId"]) == id_of(
-            stack_graph, f"{deployment_id}-project"
-        )
+        assert fed_by(stack_graph, scope, "project") == {f"{registry}-project"}
+        assert fed_by(stack_graph, scope, "targetProjectId") == {f"{deployment_id}-project"}
+        # GitLab's API takes the target as a number: the program converts the project id.
         assert isinstance(scope.inputs["targetProjectId"], int)
+        if deployment_project.import_id:
+            assert scope.inputs["targetProjectId"] == int(deployment_project.import_id)
         assert deployment_project.urn in scope.dependencies
 
 
 def test_the_load_test_deployment_is_admitted_by_the_canonical_project(staging: Graph) -> None:
     scope = staging.named("dws-loadtest-registry-access")
-    assert scope.inputs["project"] == id_of(staging, "canonical-project")
+    assert fed_by(staging, scope, "project") == {"canonical-project"}
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
@@ -137,7 +137,7 @@ def test_deploy_variables_name_project_provider_account_services_and_regions(
     for deployment_id, settings in deployments(stack).items():
         fleet = settings["fleet"]
         fleet_settings = stack_config(stack)["aigw-delivery:fleets"][fleet]
-        variables = variables_of(graph, id_of(graph, f"{deployment_id}-project"))
+        variables = variables_of(graph, f"{deployment_id}-project")
         values = {k: v.inputs["value"] for k, v in variables.items()}
         regions = sorted(settings.get("regions", fleet_settings["regions"]))
         registry = settings.get("pullFrom", "security")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from stackctl.engine import Graph, evaluate
+from tests.wiring import fed_by
 
 PROJECT = "gitlab:index/project:Project"
 CANONICAL = "gitlab-org/modelops/applied-ml/code-suggestions/ai-assist"
@@ -131,9 +134,10 @@ def test_the_mirror_pushes_canonical_to_security_with_a_rotating_token() -> None
     assert token.inputs["rotationConfiguration"] == {"expirationDays": 90, "rotateBeforeDays": 14}
     assert mirror.inputs["project"] == "39903947"  # a mirror on the canonical project
     assert token.urn in mirror.dependencies
+    # https://push-mirror:<the token's value>@gitlab.com/<security path>.git
+    assert fed_by(graph, mirror, "url") == {"mirror-token"}
     url = mirror.inputs["url"]
-    assert url.startswith("https://push-mirror:glpat-offline-")
-    assert url.endswith(f"@gitlab.com/{SECURITY}.git")
+    assert re.fullmatch(rf"https://push-mirror:[^@/:]+@gitlab\.com/{re.escape(SECURITY)}\.git", url)
     assert mirror.inputs["onlyProtectedBranches"] is True
     assert mirror.inputs["keepDivergentRefs"] is False
 
