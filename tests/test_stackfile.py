@@ -153,13 +153,20 @@ def test_overriding_a_secret_with_a_plain_value_makes_it_plain(scratch_project) 
         ("source.canonical.importId", ["source", "canonical", "importId"]),
         ("fleets.aigw.regions[0]", ["fleets", "aigw", "regions", 0]),
         ('labels["team.name"]', ["labels", "team.name"]),
+        # properties_path.go: a bare name runs to the next '.' or '[', repeated dots collapse
+        ("a b", ["a b"]),
+        ("a..b", ["a", "b"]),
+        ('a["say \\"hi\\""]', ["a", 'say "hi"']),
+        ("a[+1][007]", ["a", 1, 7]),
     ],
 )
 def test_override_paths_follow_pulumi_config_set_path(path: str, parts: list) -> None:
     assert parse_path(path) == parts
 
 
-@pytest.mark.parametrize("path", ["", ".a", "a..b", "[0]", "a[x]", "a b"])
+@pytest.mark.parametrize(
+    "path", ["", ".a", "a.", "a.[0]", "[0]", "a[x]", "a[1", 'a["b', 'a["b"', "a[ 1]", "[\"\"]"]
+)
 def test_unparseable_paths_are_refused(path: str) -> None:
     with pytest.raises(StackFileError):
         parse_path(path)
@@ -193,9 +200,9 @@ def test_overrides_do_not_touch_the_stack_file() -> None:
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ("noequals", "expected KEY=VALUE"),
-        ("source.canonical.path[3]=x", "is not inside|out of range"),
-        ("source.canonical.visibility.x=1", "is not inside an object"),
+        ("noequals", r"--config #1: expected KEY=VALUE"),
+        ("source.canonical.path[3]=x", r"source.canonical.path: expected an array"),
+        ("source.canonical.visibility.x=1", r"source.canonical.visibility: expected a map"),
     ],
 )
 def test_bad_overrides_are_refused(override: str, message: str) -> None:
@@ -211,5 +218,5 @@ def test_bad_stack_names_are_refused(name: str) -> None:
 
 def test_malformed_yaml_names_the_file_and_line(scratch_project) -> None:
     root = scratch_project(stacks={"bad": "config:\n  aigw-delivery:environment: [staging\n"})
-    with pytest.raises(StackFileError, match=r"Pulumi.bad.yaml is not valid YAML \(line \d+"):
+    with pytest.raises(StackFileError, match=r"Pulumi.bad.yaml, line \d+, column \d+: not valid YAML"):
         load_stack(root, "bad")
