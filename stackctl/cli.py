@@ -161,7 +161,9 @@ def _diff(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from stackctl.check import check_graph, render
     from stackctl.policy_config import default_config_file, load_policy_config
+    from stackctl.stackfile import check_stack_name
 
+    check_stack_name(args.stack)  # before it names a policy config file
     config_file = args.policy_config or default_config_file(args.stack)
     settings = load_policy_config(config_file)
     graph = evaluate(args.stack, args.config, root=args.cwd.resolve(), unknowns=True)

@@ -36,6 +36,7 @@ __all__ = [
     "Project",
     "StackConfig",
     "StackFileError",
+    "check_stack_name",
     "config_value_matches",
     "load_project",
     "load_stack",
@@ -206,7 +207,13 @@ def _items(where: str, items: Any) -> None:
 
 
 def stack_file(root: Path, stack: str) -> Path:
-    """`Pulumi.<stack>.yaml` of a stack name the CLI accepts (tokens.ParseStackName)."""
+    """`Pulumi.<stack>.yaml` of a stack name the CLI accepts."""
+    check_stack_name(stack)
+    return root / f"Pulumi.{stack}.yaml"
+
+
+def check_stack_name(stack: str) -> None:
+    """tokens.ParseStackName: not empty, at most 100 characters of `[A-Za-z0-9_.-]`."""
     if not stack:
         raise StackFileError("invalid stack name: a stack name may not be empty")
     if len(stack) > STACK_NAME_MAX:
@@ -220,7 +227,6 @@ def stack_file(root: Path, stack: str) -> Path:
             f"invalid stack name {stack!r}: a stack name may only contain letters, digits, "
             f"'-', '_' and '.': invalid character {stack[end]!r} at position {end}"
         )
-    return root / f"Pulumi.{stack}.yaml"
 
 
 def load_stack(root: Path, stack: str, overrides: Sequence[str] = ()) -> StackConfig:
