@@ -37,6 +37,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -326,7 +327,7 @@ class _Decoder:
         out: dict[str, Any] = {}
         merge: Node | None = None
         for key, value in pairs:
-            if key.kind == "scalar" and key.value == "<<" and key.tag == MERGE:
+            if _is_merge_key(key):
                 merge = value
                 continue
             name = self.key(key, depth)
@@ -392,6 +393,19 @@ class _Decoder:
 _NOT_STRING = {INT, FLOAT, BOOL, NULL, TIMESTAMP}
 
 
+def _is_merge_key(key: Node) -> bool:
+    """decode.go `isMerge` is a plain `<<`; but the CLI decodes twice (loaders.go), and the
+    first pass writes any `<<` key back out plain, so a quoted `"<<"` merges too."""
+    target = key.alias if key.kind == "alias" else key
+    return (
+        target is not None
+        and target.kind == "scalar"
+        and target.value == "<<"
+        and target.tag not in _NOT_STRING
+        and target.tag != BINARY
+    )
+
+
 def _allowed_alias_ratio(decodes: int) -> float:
     """decode.go `allowedAliasRatio`: 99% from aliases for small documents, 10% for huge."""
     low, high = 400_000, 4_000_000
@@ -431,7 +445,9 @@ def _scalar(node: Node) -> Any:
                 node.column,
             )
         if value.is_integer() and abs(value) < 1e21:
-            return int(value)  # Go's encoding/json writes 8.0 as 8
+            # Go's encoding/json writes 8.0 as 8, and 2**63 as its shortest digits padded
+            # with zeros (9223372036854776000): the integer the program then reads.
+            return int(Decimal(repr(value)))
     return value
 
 
@@ -555,7 +571,7 @@ def _go_parse_int(text: str, base: int) -> int | None:
 _TIMESTAMP = re.compile(
     r"(?P<y>[0-9]{4})-(?P<mo>[0-9]{1,2})-(?P<d>[0-9]{1,2})"
     r"(?:(?P<sep>[Tt ])(?P<h>[0-9]{1,2}):(?P<mi>[0-9]{1,2}):(?P<s>[0-9]{1,2})"
-    r"(?:[.,](?P<frac>[0-9]+))?(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})?)?"
+    r"(?:[.,](?P<frac>[0-9]{1,9}))?(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})?)?"
 )
 
 
@@ -587,7 +603,7 @@ def _timestamp(text: str) -> str | None:
     zone = match["zone"]
     if zone and zone != "Z":
         hours, minutes = int(zone[1:3]), int(zone[4:6])
-        if hours > 24 or minutes > 60:
+        if hours > 24 or minutes > 60:  # Go's time/format.go (1.20+) range test
             return None
         offset = (hours * 60 + minutes) * (-1 if zone[0] == "-" else 1)
     sign = "-" if offset < 0 else "+"

@@ -367,22 +367,22 @@ def _has_placeholder(value: Any) -> bool:
 
 def _to_config_string(value: Any) -> str:
     """The string the CLI hands the program (config/object.go `MarshalString`): a string as
-    it is, a scalar as Go's encoding/json writes it, an object as JSON with sorted keys (Go
-    sorts map keys)."""
+    it is, a scalar as Go's encoding/json writes it, an object as compact JSON with sorted keys
+    (Go sorts map keys)."""
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
         return _go_float(value)
-    return json.dumps(value, sort_keys=True)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
 def _go_float(value: float) -> str:
     """encoding/json's float64: positional from 1e-6 to 1e21, else exponent without a
     leading zero (`1e-7`, `1e+21`)."""
     if value.is_integer() and abs(value) < 1e21:
-        return str(int(value))
+        return str(int(Decimal(repr(value))))
     if value != 0 and (abs(value) < 1e-6 or abs(value) >= 1e21):
         mantissa, exponent = repr(value).split("e")
         return f"{mantissa}e{exponent[0]}{exponent[1:].lstrip('0')}"

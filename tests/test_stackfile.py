@@ -130,7 +130,7 @@ def test_secure_values_become_secret_placeholders(scratch_project) -> None:
     placeholder = secret_placeholder("v1:abc")
     assert config.values["aigw-delivery:source"] == {"token": placeholder}
     assert config.secret_keys == {"aigw-delivery:source"}
-    assert config.as_sdk_config()["aigw-delivery:source"] == json.dumps({"token": placeholder})
+    assert json.loads(config.as_sdk_config()["aigw-delivery:source"]) == {"token": placeholder}
     assert "v1:abc" not in json.dumps(config.as_sdk_config())
     assert secret_placeholder("v1:abd") != placeholder
 
