@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import calendar
 import errno
 import math
 import os
@@ -43,6 +42,21 @@ from typing import Any
 
 import yaml
 
+from stackctl.goscalars import (
+    BINARY,
+    BOOL,
+    FLOAT,
+    INT,
+    MAP,
+    MERGE,
+    NULL,
+    SEQ,
+    STR,
+    TIMESTAMP,
+    resolve,
+    short_tag,
+)
+
 _PARSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml where PyYAML was built with it (the wheels are): 20x faster than the pure parser."""
 
@@ -50,11 +64,6 @@ MAX_BYTES = 1 << 20
 """A stack file over 1 MiB is refused before it is parsed (prod's is 6 KiB)."""
 MAX_DEPTH = 100
 MAX_VALUES = 100_000
-
-STR, BOOL, INT, FLOAT, NULL = "!!str", "!!bool", "!!int", "!!float", "!!null"
-TIMESTAMP, SEQ, MAP, BINARY, MERGE = "!!timestamp", "!!seq", "!!map", "!!binary", "!!merge"
-_LONG_PREFIX = "tag:yaml.org,2002:"
-_RESOLVABLE = {"", STR, BOOL, INT, FLOAT, NULL, TIMESTAMP}
 
 
 class YamlError(Exception):
@@ -120,7 +129,9 @@ def read_bytes(path: Path) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise YamlError("is not a regular file (a FIFO, socket or device?)", of_file=True)
         if info.st_size > MAX_BYTES:
-            raise YamlError(f"is {info.st_size} bytes, over the {MAX_BYTES}-byte limit", of_file=True)
+            raise YamlError(
+                f"is {info.st_size} bytes, over the {MAX_BYTES}-byte limit", of_file=True
+            )
         data = os.read(fd, MAX_BYTES + 1)
         chunks = [data]
         while data and sum(map(len, chunks)) <= MAX_BYTES:
@@ -156,7 +167,9 @@ def decode(data: bytes) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as err:
-            raise YamlError(f"is not valid UTF-16 (byte {err.start}): {err.reason}", of_file=True) from None
+            raise YamlError(
+                f"is not valid UTF-16 (byte {err.start}): {err.reason}", of_file=True
+            ) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -188,10 +201,6 @@ def parse(text: str) -> Any:
 
 
 # --- events to nodes (decode.go `parser`) ------------------------------------------------------
-
-
-def _short_tag(tag: str) -> str:
-    return "!!" + tag[len(_LONG_PREFIX) :] if tag.startswith(_LONG_PREFIX) else tag
 
 
 def _compose(text: str) -> Node | None:
@@ -244,10 +253,11 @@ def _node(event: Any, line: int, column: int, anchors: dict[str, Node]) -> Node 
     """decode.go `parser.node`: an explicit tag other than `!` wins, else the kind's default
     tag (quoted scalars are `!!str`, a plain `<<` is a merge), else the resolved one."""
     if isinstance(event, yaml.AliasEvent):
-        target = anchors.get(event.anchor)
+        name = event.anchor or ""
+        target = anchors.get(name)
         if target is None:
-            raise YamlError(f"unknown anchor '{event.anchor}' referenced", line, column)
-        return Node("alias", "", event.anchor, line, column, alias=target)
+            raise YamlError(f"unknown anchor '{name}' referenced", line, column)
+        return Node("alias", "", name, line, column, alias=target)
     if isinstance(event, yaml.ScalarEvent):
         plain = not event.style  # libyaml says '' for a plain scalar, the pure parser None
         kind, default = "scalar", ("" if plain else STR)
@@ -262,7 +272,7 @@ def _node(event: Any, line: int, column: int, anchors: dict[str, Node]) -> Node 
     tag = event.tag or ""
     value = event.value if kind == "scalar" else ""
     if tag and tag != "!":
-        tag = _short_tag(tag)
+        tag = short_tag(tag)
     elif default:
         tag = default
     else:
@@ -420,7 +430,10 @@ def _scalar(node: Node) -> Any:
     """decode.go `scalar`: `!!str` is the text; `!!binary` is base64; else `resolve`."""
     if node.tag == STR:
         return node.value
-    tag, value = resolve(node.tag, node.value, node)
+    try:
+        tag, value = resolve(node.tag, node.value)
+    except ValueError as err:
+        raise YamlError(str(err), node.line, node.column) from None
     if tag == BINARY:
         try:
             data = base64.b64decode(re.sub(r"[\r\n]", "", node.value), validate=True)
@@ -453,164 +466,3 @@ def _scalar(node: Node) -> Any:
 
 def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-# --- resolve.go ----------------------------------------------------------------------------------
-
-_RESOLVE_MAP: dict[str, tuple[str, Any]] = {
-    **dict.fromkeys(("true", "True", "TRUE"), (BOOL, True)),
-    **dict.fromkeys(("false", "False", "FALSE"), (BOOL, False)),
-    **dict.fromkeys(("", "~", "null", "Null", "NULL"), (NULL, None)),
-    **dict.fromkeys((".nan", ".NaN", ".NAN"), (FLOAT, math.nan)),
-    **dict.fromkeys((".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"), (FLOAT, math.inf)),
-    **dict.fromkeys(("-.inf", "-.Inf", "-.INF"), (FLOAT, -math.inf)),
-    "<<": (MERGE, "<<"),
-}
-_YAML_STYLE_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
-_DOT_FLOAT = re.compile(r"\.[0-9]+([eE][-+]?[0-9]+)?")
-"""What Go's strconv.ParseFloat accepts of a text that starts with '.' (no underscores
-without a base prefix, no hex)."""
-
-
-def _hint(text: str) -> str:
-    if text == "":
-        return "N"
-    first = text[0]
-    if first in "+-":
-        return "S"
-    if first.isascii() and first.isdigit():
-        return "D"
-    if first in "yYnNtTfFoO~":
-        return "M"
-    return "." if first == "." else ""
-
-
-def resolve(tag: str, text: str, node: Node | None = None) -> tuple[str, Any]:
-    """resolve.go `resolve`: the tag and value yaml.v3 gives a scalar; an explicit tag the
-    text does not fit (`!!int abc`) is an error, as there."""
-    if tag not in _RESOLVABLE:
-        return tag, text  # `!custom x`, `!!binary`, `!!set` on a scalar: the text itself
-    rtag, out = _resolve_plain(tag, text)
-    if tag in ("", rtag, STR):
-        return rtag, out
-    if tag == FLOAT and rtag == INT:
-        return FLOAT, float(out)
-    line, column = (node.line, node.column) if node else (None, None)
-    raise YamlError(f"cannot decode a {rtag} value as a {tag}", line, column)
-
-
-def _resolve_plain(tag: str, text: str) -> tuple[str, Any]:
-    hint = _hint(text)
-    if not hint or tag == STR:
-        return STR, text
-    if text in _RESOLVE_MAP:
-        return _RESOLVE_MAP[text]
-    if hint == ".":
-        if _DOT_FLOAT.fullmatch(text):
-            return FLOAT, float(text)
-    elif hint in "DS":
-        if tag in ("", TIMESTAMP):
-            stamp = _timestamp(text)
-            if stamp is not None:
-                return TIMESTAMP, stamp
-        plain = text.replace("_", "")
-        number = _go_parse_int(plain, 0)
-        if number is None:
-            number = _go_parse_uint(plain, 0)
-        if number is not None:
-            return INT, number
-        if _YAML_STYLE_FLOAT.fullmatch(plain) and math.isfinite(float(plain)):
-            return FLOAT, float(plain)
-        for prefix, base in (("0b", 2), ("0o", 8)):
-            if plain.startswith(prefix):
-                number = _go_parse_int(plain[2:], base)
-                if number is not None:
-                    return INT, number
-            elif plain.startswith("-" + prefix):
-                number = _go_parse_int("-" + plain[3:], base)
-                if number is not None:
-                    return INT, number
-    return STR, text
-
-
-def _go_parse_uint(text: str, base: int) -> int | None:
-    """strconv.ParseUint, 64 bits: base 0 reads 0b, 0o, 0x and a leading 0 (octal)."""
-    if not text:
-        return None
-    if base == 0:
-        base = 10
-        if text[0] == "0":
-            if len(text) >= 3 and text[1].lower() in "box":
-                base = {"b": 2, "o": 8, "x": 16}[text[1].lower()]
-                text = text[2:]
-            else:
-                base, text = 8, text[1:]
-    value = 0
-    for char in text:
-        digit = int(char, 36) if char.isascii() and char.isalnum() else 99
-        if digit >= base:
-            return None
-        value = value * base + digit
-    return value if value < 1 << 64 else None
-
-
-def _go_parse_int(text: str, base: int) -> int | None:
-    """strconv.ParseInt, 64 bits: an optional sign, then ParseUint's digits."""
-    if not text:
-        return None
-    negative = text[0] == "-"
-    body = text[1:] if text[0] in "+-" else text
-    value = _go_parse_uint(body, base)
-    if value is None or value > (1 << 63) - (0 if negative else 1):
-        return None
-    return -value if negative else value
-
-
-# --- timestamps: resolve.go `parseTimestamp`, then Go's time.Time.String() ------------------------
-
-_TIMESTAMP = re.compile(
-    r"(?P<y>[0-9]{4})-(?P<mo>[0-9]{1,2})-(?P<d>[0-9]{1,2})"
-    r"(?:(?P<sep>[Tt ])(?P<h>[0-9]{1,2}):(?P<mi>[0-9]{1,2}):(?P<s>[0-9]{1,2})"
-    r"(?:[.,](?P<frac>[0-9]{1,9}))?(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})?)?"
-)
-
-
-def _timestamp(text: str) -> str | None:
-    """A timestamp as the program gets it: yaml.v3 decodes an unquoted one to a time.Time,
-    the CLI re-encodes it (RFC 3339) and hands the program `time.Time.String()`
-    (config/object.go `unmarshalObject`), e.g. `2001-12-14 00:00:00 +0000 UTC`.
-
-    The layouts of resolve.go `allowedTimestampFormats`, as time.Parse reads them: a
-    space-separated time has no zone; a zone needs the `T`/`t` form. The zone of a numeric
-    offset is named after the CLI machine's local zone: UTC assumed (CI containers), so a
-    zero offset reads `+0000 UTC` and others `-0500 -0500` (Go's unnamed fixed zone)."""
-    match = _TIMESTAMP.fullmatch(text)
-    if match is None:
-        return None
-    year, month, day = int(match["y"]), int(match["mo"]), int(match["d"])
-    if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(year, month)[1]:
-        return None
-    if match["sep"] is None:
-        hour = minute = second = 0
-    else:
-        hour, minute, second = int(match["h"]), int(match["mi"]), int(match["s"])
-        if hour > 23 or minute > 59 or second > 59:
-            return None
-        if (match["sep"] == " ") == (match["zone"] is not None):
-            return None  # `T` needs a zone, a space takes none
-    frac = (match["frac"] or "")[:9].rstrip("0")
-    offset = 0
-    zone = match["zone"]
-    if zone and zone != "Z":
-        hours, minutes = int(zone[1:3]), int(zone[4:6])
-        if hours > 24 or minutes > 60:  # Go's time/format.go (1.20+) range test
-            return None
-        offset = (hours * 60 + minutes) * (-1 if zone[0] == "-" else 1)
-    sign = "-" if offset < 0 else "+"
-    numeric = f"{sign}{abs(offset) // 60:02d}{abs(offset) % 60:02d}"
-    name = "UTC" if offset == 0 else numeric
-    fraction = f".{frac}" if frac else ""
-    return (
-        f"{year:04d}-{month:02d}-{day:02d} {hour:02d}:{minute:02d}:{second:02d}{fraction} "
-        f"{numeric} {name}"
-    )

@@ -185,11 +185,14 @@ def _declaration(where: str, entry: Any, namespaced: bool) -> dict[str, Any]:
             raise StackFileError(f"{where}: {attribute} must be a {_type_name(kind())}")
     if entry.get("default") is not None and entry.get("value") is not None:
         raise StackFileError(f"{where}: cannot have both a 'default' and a 'value'")
+    default = entry.get("default")
     if namespaced:
-        default = entry.get("default")
-        if type_name is not None and default is not None:
-            if not config_value_matches(type_name, entry.get("items"), default):
-                raise StackFileError(f"{where}: the default is not of the declared type")
+        if (
+            type_name
+            and default is not None
+            and not config_value_matches(type_name, entry.get("items"), default)
+        ):
+            raise StackFileError(f"{where}: the default is not of the declared type")
     elif type_name is not None or entry.get("default") is not None or entry.get("value") is None:
         raise StackFileError(f"{where}: a key of another namespace takes only a 'value'")
     return entry
@@ -253,8 +256,7 @@ def load_stack(root: Path, stack: str, overrides: Sequence[str] = ()) -> StackCo
         config = {}
     if not isinstance(config, dict):
         raise StackFileError(
-            f"{path.name}: 'config' must be a mapping of keys to values, not a "
-            f"{_type_name(config)}"
+            f"{path.name}: 'config' must be a mapping of keys to values, not a {_type_name(config)}"
         )
 
     values: dict[str, Any] = copy.deepcopy(dict(project.values))
@@ -305,9 +307,7 @@ def _config_key(file: str, project: Project, key: str) -> str:
     if len(parts) == 3 and parts[1] == "config" and parts[0] and parts[2]:
         return f"{parts[0]}:{parts[2]}"
     if len(parts) != 2:
-        raise StackFileError(
-            f"{file}: config key {key!r} is not of the form <namespace>:<name>"
-        )
+        raise StackFileError(f"{file}: config key {key!r} is not of the form <namespace>:<name>")
     if not parts[0] or not parts[1]:
         raise StackFileError(f"{file}: config key {key!r} has an empty namespace or name")
     return full

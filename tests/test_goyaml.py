@@ -139,9 +139,7 @@ def test_only_the_first_document_counts() -> None:
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-be"])
-def test_the_byte_order_marks_the_cli_reads(
-    scratch_project: ProjectFactory, encoding: str
-) -> None:
+def test_the_byte_order_marks_the_cli_reads(scratch_project: ProjectFactory, encoding: str) -> None:
     """loaders.go drops a UTF-8 BOM; yaml.v3 reads UTF-16 that starts with a BOM."""
     text = "config:\n" + REQUIRED + "  aigw-delivery:top: café\n"
     root = scratch_project(stacks={"x": "config: {}\n"})

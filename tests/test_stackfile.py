@@ -165,7 +165,7 @@ def test_override_paths_follow_pulumi_config_set_path(path: str, parts: list) ->
 
 
 @pytest.mark.parametrize(
-    "path", ["", ".a", "a.", "a.[0]", "[0]", "a[x]", "a[1", 'a["b', 'a["b"', "a[ 1]", "[\"\"]"]
+    "path", ["", ".a", "a.", "a.[0]", "[0]", "a[x]", "a[1", 'a["b', 'a["b"', "a[ 1]", '[""]']
 )
 def test_unparseable_paths_are_refused(path: str) -> None:
     with pytest.raises(StackFileError):
@@ -218,5 +218,7 @@ def test_bad_stack_names_are_refused(name: str) -> None:
 
 def test_malformed_yaml_names_the_file_and_line(scratch_project) -> None:
     root = scratch_project(stacks={"bad": "config:\n  aigw-delivery:environment: [staging\n"})
-    with pytest.raises(StackFileError, match=r"Pulumi.bad.yaml, line \d+, column \d+: not valid YAML"):
+    with pytest.raises(
+        StackFileError, match=r"Pulumi.bad.yaml, line \d+, column \d+: not valid YAML"
+    ):
         load_stack(root, "bad")
