@@ -76,6 +76,7 @@ class YamlError(Exception):
         column: int | None = None,
         *,
         of_file: bool = False,
+        syntax: bool = False,
     ) -> None:
         super().__init__(problem)
         self.problem = problem
@@ -83,6 +84,8 @@ class YamlError(Exception):
         self.column = column
         self.of_file = of_file
         """A problem of the file as a whole ("is a directory"), phrased to follow its name."""
+        self.syntax = syntax
+        """libyaml could not parse the text: "<file> is not valid YAML (line, column): ..."."""
 
     def where(self) -> str:
         if self.line is None:
@@ -92,6 +95,10 @@ class YamlError(Exception):
     def describe(self, name: str) -> str:
         """One line naming the file, the line and column, and the problem."""
         where = self.where()
+        if self.syntax:
+            return (
+                f"{name} is not valid YAML" + (f" ({where})" if where else "") + f": {self.problem}"
+            )
         if self.of_file:
             return f"{name} {self.problem}" + (f" ({where})" if where else "")
         return f"{name}, {where}: {self.problem}" if where else f"{name}: {self.problem}"
@@ -232,14 +239,14 @@ def _compose(text: str) -> Node | None:
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         problem = err.problem or err.context or "cannot parse"
-        raise YamlError(f"not valid YAML: {problem}", *(_mark(mark))) from None
+        raise YamlError(problem, *(_mark(mark)), syntax=True) from None
     except yaml.reader.ReaderError as err:  # a character YAML does not allow: a position
         offset = min(max(err.position, 0), len(text))
         line = text.count("\n", 0, offset) + 1
         column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-        raise YamlError(f"not valid YAML: {err.reason}", line, column) from None
+        raise YamlError(err.reason, line, column, syntax=True) from None
     except yaml.YAMLError as err:
-        raise YamlError(f"not valid YAML: {str(err).splitlines()[0]}") from None
+        raise YamlError(str(err).splitlines()[0], syntax=True) from None
     finally:
         loader.dispose()
     return root

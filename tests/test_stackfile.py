@@ -219,6 +219,6 @@ def test_bad_stack_names_are_refused(name: str) -> None:
 def test_malformed_yaml_names_the_file_and_line(scratch_project) -> None:
     root = scratch_project(stacks={"bad": "config:\n  aigw-delivery:environment: [staging\n"})
     with pytest.raises(
-        StackFileError, match=r"Pulumi.bad.yaml, line \d+, column \d+: not valid YAML"
+        StackFileError, match=r"Pulumi.bad.yaml is not valid YAML \(line \d+, column \d+\)"
     ):
         load_stack(root, "bad")

@@ -180,73 +180,77 @@ STACK_FILES = [
     # syntax
     Case(
         "unclosed-flow-sequence",
-        rf"{F}, line \d+, column \d+: not valid YAML",
+        rf"{F} is not valid YAML \(line \d+, column \d+\)",
         HEAD + f"  aigw-delivery:x: [{C}\n",
     ),
     Case(
         "unclosed-flow-mapping",
-        rf"{F}, line \d+, column \d+: not valid YAML",
+        rf"{F} is not valid YAML \(line \d+, column \d+\)",
         HEAD + f"  aigw-delivery:x: {{a: {C}\n",
     ),
     Case(
         "bad-indentation",
-        rf"{F}, line 5, column 5: not valid YAML: did not find expected key",
+        rf"{F} is not valid YAML \(line 5, column 5\): did not find expected key",
         HEAD + "  aigw-delivery:x:\n      a: 1\n    b: 2\n",
     ),
     Case(
         "tab-indentation",
-        rf"{F}, line 3, column 1: not valid YAML",
+        rf"{F} is not valid YAML \(line 3, column 1\)",
         HEAD + "\taigw-delivery:x: 1\n",
     ),
     Case(
         "nested-mapping-on-one-line",
-        rf"{F}, line 3, column \d+: not valid YAML",
+        rf"{F} is not valid YAML \(line 3, column \d+\)",
         HEAD + f"  aigw-delivery:x: a: {C}\n",
     ),
     Case(
         "unclosed-double-quote",
-        rf"{F}, line \d+, column \d+: not valid YAML",
+        rf"{F} is not valid YAML \(line \d+, column \d+\)",
         HEAD + f'  aigw-delivery:x: "{C}\n',
     ),
     Case(
         "unclosed-single-quote",
-        rf"{F}, line \d+, column \d+: not valid YAML",
+        rf"{F} is not valid YAML \(line \d+, column \d+\)",
         HEAD + f"  aigw-delivery:x: '{C}\n",
     ),
     Case(
         "unknown-escape",
-        rf"{F}, line 3, column \d+: not valid YAML: found unknown escape",
+        rf"{F} is not valid YAML \(line 3, column \d+\): found unknown escape",
         HEAD + f'  aigw-delivery:x: "\\q{C}"\n',
     ),
     Case(
         "reserved-indicator",
-        rf"{F}, line 3, column \d+: not valid YAML",
+        rf"{F} is not valid YAML \(line 3, column \d+\)",
         HEAD + f"  aigw-delivery:x: @{C}\n",
     ),
     Case(
-        "backtick", rf"{F}, line 3, column \d+: not valid YAML", HEAD + f"  aigw-delivery:x: `{C}\n"
+        "backtick",
+        rf"{F} is not valid YAML \(line 3, column \d+\)",
+        HEAD + f"  aigw-delivery:x: `{C}\n",
     ),
     Case(
         "stray-bracket",
-        rf"{F}, line 4, column 1: not valid YAML",
+        rf"{F} is not valid YAML \(line 4, column 1\)",
         HEAD + "  aigw-delivery:x: a]\n]\n",
     ),
     Case(
         "trailing-brace",
-        rf"{F}, line 3, column \d+: not valid YAML",
+        rf"{F} is not valid YAML \(line 3, column \d+\)",
         HEAD + "  aigw-delivery:x: {a: 1}}\n",
     ),
     Case(
         "sequence-then-mapping",
-        rf"{F}, line \d+, column \d+: not valid YAML",
+        rf"{F} is not valid YAML \(line \d+, column \d+\)",
         HEAD + "  - a\n  b: c\n",
     ),
     Case(
-        "yaml-2-directive", rf"{F}, line 1, column \d+: not valid YAML", "%YAML 2.0\n---\n" + HEAD
+        "yaml-2-directive",
+        rf"{F} is not valid YAML \(line 1, column \d+\)",
+        "%YAML 2.0\n---\n" + HEAD,
     ),
     Case(
         "undefined-tag-handle",
-        rf"{F}, line 3, column \d+: not valid YAML: found undefined tag",
+        rf"{F} is not valid YAML \(line 3, column \d+\): found undefined tag",
         HEAD + f"  aigw-delivery:x: !e!foo {C}\n",
     ),
     # aliases
@@ -429,13 +433,13 @@ STACK_FILES = [
     ),
     Case(
         "empty-key",
-        rf"{F}, line 3, column 3: not valid YAML: did not find expected key",
+        rf"{F} is not valid YAML \(line 3, column 3\): did not find expected key",
         HEAD + f"  : {C}\n",
     ),
     # encodings: UTF-8 (a BOM is dropped), or UTF-16 with a BOM
     Case(
         "control-character",
-        rf"{F}, line 3, column 21: not valid YAML: control characters",
+        rf"{F} is not valid YAML \(line 3, column 21\): control characters",
         HEAD + f"  aigw-delivery:x: a\x07{C}\n",
     ),
     Case(
@@ -445,7 +449,7 @@ STACK_FILES = [
     ),
     Case(
         "utf32",
-        rf"{F}, line 1, column 1: not valid YAML: control characters are not allowed",
+        rf"{F} is not valid YAML \(line 1, column 1\): control characters are not allowed",
         (HEAD + REQUIRED).encode("utf-32"),
     ),
     Case(
@@ -641,7 +645,7 @@ PROJECT_FILES = [
     ),
     Case(
         "project-invalid-yaml",
-        rf"{P}, line \d+, column \d+: not valid YAML",
+        rf"{P} is not valid YAML \(line \d+, column \d+\)",
         project=PROJECT + f"config: [{C}\n",
     ),
     Case("project-not-utf8", rf"{P} is not UTF-8 text", project=b"name: \xff\n"),
