@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -222,3 +223,59 @@ def test_malformed_yaml_names_the_file_and_line(scratch_project) -> None:
         StackFileError, match=r"Pulumi.bad.yaml is not valid YAML \(line \d+, column \d+\)"
     ):
         load_stack(root, "bad")
+
+
+def test_overrides_set_paths_as_pulumi_config_set_path_does() -> None:
+    """config/object.go `object.Set`: a new list is padded with nulls up to the index, one
+    past the end appends, a scalar at the top level is replaced by a container."""
+    config = load_stack(
+        ROOT,
+        "prod",
+        [
+            "source.newList[2]=x",
+            "fleets.aigw.regions[6]=us-west1",
+            "aigw-delivery:probe=5",
+            "probe.inner=1",
+            'source.labels["team.name"]=ai',
+            "source..twice=dots",
+        ],
+    )
+    source = config.values["aigw-delivery:source"]
+    assert source["newList"] == [None, None, "x"]
+    assert config.values["aigw-delivery:fleets"]["aigw"]["regions"][-1] == "us-west1"
+    assert len(config.values["aigw-delivery:fleets"]["aigw"]["regions"]) == 7
+    assert config.values["aigw-delivery:probe"] == {"inner": 1}
+    assert source["labels"] == {"team.name": "ai"}
+    assert source["twice"] == "dots"
+
+
+def test_stack_files_may_live_in_stack_config_dir(scratch_project) -> None:
+    """project.go: `stackConfigDir` (or the older `config: <dir>`) says where they are."""
+    root = scratch_project()
+    text = (root / "Pulumi.yaml").read_text()
+    (root / "Pulumi.yaml").write_text(text + "stackConfigDir: stacks\n")
+    (root / "stacks").mkdir()
+    (root / "stacks" / "Pulumi.x.yaml").write_text(
+        "config:\n  aigw-delivery:environment: staging\n"
+        + REST_OF_CONFIG
+        + "  aigw-delivery:source: {}\n"
+    )
+    assert load_stack(root, "x").values["aigw-delivery:environment"] == "staging"
+
+
+def test_a_top_level_number_fits_a_string_key_as_in_the_cli(scratch_project) -> None:
+    """The CLI type-checks a top-level scalar by its config string (pkg/workspace/config.go),
+    so `environment: 5` is the string "5" to it, and to the program."""
+    root = scratch_project(
+        stacks={
+            "x": "config:\n  aigw-delivery:environment: 5\n  aigw-delivery:source: {}\n"
+            + REST_OF_CONFIG
+        }
+    )
+    assert load_stack(root, "x").as_sdk_config()["aigw-delivery:environment"] == "5"
+
+
+@pytest.mark.parametrize("name", [".", "a.b-c_D9", "x" * 100])
+def test_stack_names_the_cli_accepts(name: str) -> None:
+    with pytest.raises(StackFileError, match=f"no stack named {re.escape(repr(name))}"):
+        load_stack(ROOT, name)
