@@ -18,7 +18,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except StackctlError as err:
-        print(f"error: {err}", file=sys.stderr)
+        # Errors name keys, not values; a token pasted where a name goes (a key, a stack
+        # name) or quoted by a validation message is masked all the same.
+        from stackctl.report import scrub
+
+        print(f"error: {scrub(str(err))}", file=sys.stderr)
         return 1
 
 

@@ -921,3 +921,22 @@ def test_one_clear_error_naming_the_place_and_never_the_canary(
         assert len(lines) == 1, (verb, err)
         assert lines[0].startswith("error: "), (verb, err)
         assert re.search(case.expect, lines[0]), (verb, lines[0])
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        f"source.canonical.importId={C}",  # a token where a number goes: settings refuse it
+        f"{C}.x=1",  # a token pasted where the key goes
+        f"dockerhub.namespace={C}",
+    ],
+)
+@pytest.mark.parametrize("verb", ["graph", "check"])
+def test_a_token_pasted_into_the_wrong_key_is_never_printed(
+    override: str, verb: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_cli(capsys, verb, "prod", "-c", override)
+    assert code == 1
+    assert CANARY not in out + err
+    assert err.startswith("error: ")
+    assert "[secret]" in err
