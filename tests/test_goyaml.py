@@ -163,3 +163,8 @@ def test_shared_aliases_within_reason_are_fine() -> None:
         f"f{i}: {{<<: *b, name: f{i}}}\n" for i in range(50)
     )
     assert parse(document)["f49"] == {"cpu": 1, "memory": "2Gi", "name": "f49"}
+
+
+def test_a_huge_flat_document_is_bounded_without_blaming_aliases() -> None:
+    with pytest.raises(YamlError, match=r"more than 100000 values \(aliases expanded\)"):
+        parse("a: [" + "1," * 100_001 + "1]")
