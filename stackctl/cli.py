@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from collections.abc import Sequence
@@ -26,7 +27,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+@functools.cache
 def _parser() -> argparse.ArgumentParser:
+    """Built once per process: building it is half the cost of a run that fails at once (a
+    bad stack file), and parsing leaves it unchanged (`append` copies its default)."""
     parser = argparse.ArgumentParser(prog="python -m stackctl", description=__doc__)
     parser.add_argument(
         "-C",
