@@ -3,7 +3,10 @@
 Each scalar below is one where YAML 1.1 (PyYAML) and yaml.v3 disagree, or where the CLI's
 own handling (re-encoding, Go's JSON) changes what the program receives. The expected
 values were read from go-yaml/yaml v3.0.1 resolve.go and decode.go and pulumi/pulumi
-sdk/go/common/resource/config/object.go.
+sdk/go/common/resource/config/object.go, then confirmed by yaml.v3 itself: a Go program
+built against go-yaml's v3.0.1 tag decoded every scalar here (and 120 more scalars and
+documents) twice as the CLI's loaders.go does, and gave these values (stackctl/goyaml.py
+says where it differed and why).
 """
 
 from __future__ import annotations
