@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from collections.abc import Sequence
@@ -18,11 +19,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except StackctlError as err:
-        print(f"error: {err}", file=sys.stderr)
+        # Errors name keys, not values; a token pasted where a name goes (a key, a stack
+        # name) or quoted by a validation message is masked all the same.
+        from stackctl.report import scrub
+
+        print(f"error: {scrub(str(err))}", file=sys.stderr)
         return 1
 
 
+@functools.cache
 def _parser() -> argparse.ArgumentParser:
+    """Built once per process: building it is half the cost of a run that fails at once (a
+    bad stack file), and parsing leaves it unchanged (`append` copies its default)."""
     parser = argparse.ArgumentParser(prog="python -m stackctl", description=__doc__)
     parser.add_argument(
         "-C",
@@ -161,7 +169,9 @@ def _diff(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from stackctl.check import check_graph, render
     from stackctl.policy_config import default_config_file, load_policy_config
+    from stackctl.stackfile import check_stack_name
 
+    check_stack_name(args.stack)  # before it names a policy config file
     config_file = args.policy_config or default_config_file(args.stack)
     settings = load_policy_config(config_file)
     graph = evaluate(args.stack, args.config, root=args.cwd.resolve(), unknowns=True)

@@ -3,3 +3,9 @@
 
 class StackctlError(Exception):
     """Bad input or a failed evaluation: a message for the user, never a traceback."""
+
+
+class StackFileError(StackctlError):
+    """A project or stack file, stack name or `--config` override the CLI itself would refuse
+    (or that the offline reader bounds): one message naming the file, line and key, never a
+    value."""

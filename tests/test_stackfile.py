@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -130,7 +131,7 @@ def test_secure_values_become_secret_placeholders(scratch_project) -> None:
     placeholder = secret_placeholder("v1:abc")
     assert config.values["aigw-delivery:source"] == {"token": placeholder}
     assert config.secret_keys == {"aigw-delivery:source"}
-    assert config.as_sdk_config()["aigw-delivery:source"] == json.dumps({"token": placeholder})
+    assert json.loads(config.as_sdk_config()["aigw-delivery:source"]) == {"token": placeholder}
     assert "v1:abc" not in json.dumps(config.as_sdk_config())
     assert secret_placeholder("v1:abd") != placeholder
 
@@ -153,13 +154,20 @@ def test_overriding_a_secret_with_a_plain_value_makes_it_plain(scratch_project) 
         ("source.canonical.importId", ["source", "canonical", "importId"]),
         ("fleets.aigw.regions[0]", ["fleets", "aigw", "regions", 0]),
         ('labels["team.name"]', ["labels", "team.name"]),
+        # properties_path.go: a bare name runs to the next '.' or '[', repeated dots collapse
+        ("a b", ["a b"]),
+        ("a..b", ["a", "b"]),
+        ('a["say \\"hi\\""]', ["a", 'say "hi"']),
+        ("a[+1][007]", ["a", 1, 7]),
     ],
 )
 def test_override_paths_follow_pulumi_config_set_path(path: str, parts: list) -> None:
     assert parse_path(path) == parts
 
 
-@pytest.mark.parametrize("path", ["", ".a", "a..b", "[0]", "a[x]", "a b"])
+@pytest.mark.parametrize(
+    "path", ["", ".a", "a.", "a.[0]", "[0]", "a[x]", "a[1", 'a["b', 'a["b"', "a[ 1]", '[""]']
+)
 def test_unparseable_paths_are_refused(path: str) -> None:
     with pytest.raises(StackFileError):
         parse_path(path)
@@ -193,9 +201,9 @@ def test_overrides_do_not_touch_the_stack_file() -> None:
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ("noequals", "expected KEY=VALUE"),
-        ("source.canonical.path[3]=x", "is not inside|out of range"),
-        ("source.canonical.visibility.x=1", "is not inside an object"),
+        ("noequals", r"--config #1: expected KEY=VALUE"),
+        ("source.canonical.path[3]=x", r"source.canonical.path: expected an array"),
+        ("source.canonical.visibility.x=1", r"source.canonical.visibility: expected a map"),
     ],
 )
 def test_bad_overrides_are_refused(override: str, message: str) -> None:
@@ -211,5 +219,63 @@ def test_bad_stack_names_are_refused(name: str) -> None:
 
 def test_malformed_yaml_names_the_file_and_line(scratch_project) -> None:
     root = scratch_project(stacks={"bad": "config:\n  aigw-delivery:environment: [staging\n"})
-    with pytest.raises(StackFileError, match=r"Pulumi.bad.yaml is not valid YAML \(line \d+"):
+    with pytest.raises(
+        StackFileError, match=r"Pulumi.bad.yaml is not valid YAML \(line \d+, column \d+\)"
+    ):
         load_stack(root, "bad")
+
+
+def test_overrides_set_paths_as_pulumi_config_set_path_does() -> None:
+    """config/object.go `object.Set`: a new list is padded with nulls up to the index, one
+    past the end appends, a scalar at the top level is replaced by a container."""
+    config = load_stack(
+        ROOT,
+        "prod",
+        [
+            "source.newList[2]=x",
+            "fleets.aigw.regions[6]=us-west1",
+            "aigw-delivery:probe=5",
+            "probe.inner=1",
+            'source.labels["team.name"]=ai',
+            "source..twice=dots",
+        ],
+    )
+    source = config.values["aigw-delivery:source"]
+    assert source["newList"] == [None, None, "x"]
+    assert config.values["aigw-delivery:fleets"]["aigw"]["regions"][-1] == "us-west1"
+    assert len(config.values["aigw-delivery:fleets"]["aigw"]["regions"]) == 7
+    assert config.values["aigw-delivery:probe"] == {"inner": 1}
+    assert source["labels"] == {"team.name": "ai"}
+    assert source["twice"] == "dots"
+
+
+def test_stack_files_may_live_in_stack_config_dir(scratch_project) -> None:
+    """project.go: `stackConfigDir` (or the older `config: <dir>`) says where they are."""
+    root = scratch_project()
+    text = (root / "Pulumi.yaml").read_text()
+    (root / "Pulumi.yaml").write_text(text + "stackConfigDir: stacks\n")
+    (root / "stacks").mkdir()
+    (root / "stacks" / "Pulumi.x.yaml").write_text(
+        "config:\n  aigw-delivery:environment: staging\n"
+        + REST_OF_CONFIG
+        + "  aigw-delivery:source: {}\n"
+    )
+    assert load_stack(root, "x").values["aigw-delivery:environment"] == "staging"
+
+
+def test_a_top_level_number_fits_a_string_key_as_in_the_cli(scratch_project) -> None:
+    """The CLI type-checks a top-level scalar by its config string (pkg/workspace/config.go),
+    so `environment: 5` is the string "5" to it, and to the program."""
+    root = scratch_project(
+        stacks={
+            "x": "config:\n  aigw-delivery:environment: 5\n  aigw-delivery:source: {}\n"
+            + REST_OF_CONFIG
+        }
+    )
+    assert load_stack(root, "x").as_sdk_config()["aigw-delivery:environment"] == "5"
+
+
+@pytest.mark.parametrize("name", [".", "a.b-c_D9", "x" * 100])
+def test_stack_names_the_cli_accepts(name: str) -> None:
+    with pytest.raises(StackFileError, match=f"no stack named {re.escape(repr(name))}"):
+        load_stack(ROOT, name)
