@@ -1,6 +1,6 @@
 """aigw-delivery: the delivery of the AI Gateway and the Duo Workflow Service as one graph.
 
-Built in the order of the delivery diagram (DESIGN.md section 1): the source projects, the
+Built in the order of the delivery diagram (README): the source projects, the
 push mirror between them, then what the later parts hang on them: how Artifact Registry
 pulls from the GitLab registries, the identity the deployments deploy with, the fleets, the
 Runway deployment projects that trigger, pull and deploy, and last the release edge that
@@ -11,17 +11,24 @@ from datetime import date
 
 import pulumi
 
+from components import rules
 from components.fleet import Fleet
 from components.identity import DeployIdentity
 from components.mirror import PushMirror
+from components.providers import stack_providers
 from components.pull import RegistryPull
 from components.release import DockerHubRelease
 from components.runway import RunwayDeployment
 from components.settings import RegistryName, dockerhub_push_token, load_settings
 from components.source import SourceProject
-from stackctl import provenance
+from contract import PROVENANCE_OUTPUT
 
 settings = load_settings()
+# The class-wide rules first, so that they see every resource; then the providers every part
+# is built with (default providers are disabled: Pulumi.yaml).
+rules.register(settings.production)
+providers = stack_providers(settings)
+with_providers = providers.options()
 source = settings.source
 
 canonical = SourceProject(
@@ -32,6 +39,7 @@ canonical = SourceProject(
     gitlab_settings=settings.gitlab,
     production=settings.production,
     package=source.package,
+    opts=with_providers,
 )
 security = SourceProject(
     "security",
@@ -40,26 +48,31 @@ security = SourceProject(
     release=settings.release,
     gitlab_settings=settings.gitlab,
     production=settings.production,
+    opts=with_providers,
 )
-mirror = PushMirror("mirror", source=canonical, target=security, settings=settings.mirror)
+mirror = PushMirror(
+    "mirror", source=canonical, target=security, settings=settings.mirror, opts=with_providers
+)
 
 registries: dict[RegistryName, SourceProject] = {"canonical": canonical, "security": security}
-pull = RegistryPull("pull", settings=settings, sources=registries, today=date.today())
+pull = RegistryPull(
+    "pull", settings=settings, sources=registries, today=date.today(), opts=with_providers
+)
 identity = DeployIdentity(
     "identity",
     gcp=settings.gcp,
     deployments=settings.runway.deployments,
-    production=settings.production,
+    opts=with_providers,
 )
 fleets = {
     fleet_id: Fleet(
         fleet_id,
         fleet,
-        gcp=settings.gcp,
         production=settings.production,
         pull=pull,
         deployments=settings.runway.of_fleet(fleet_id),
         deployers=identity.deployers,
+        opts=with_providers,
     )
     for fleet_id, fleet in settings.fleets.items()
 }
@@ -74,6 +87,7 @@ deployments = {
         pull=pull,
         identity=identity,
         fleet=fleets[deployment.fleet],
+        opts=with_providers,
     )
     for deployment_id, deployment in settings.runway.deployments.items()
 }
@@ -83,7 +97,8 @@ dockerhub = DockerHubRelease(
     push_token=dockerhub_push_token(settings),
     projects=[canonical, security],
     release=settings.release,
-    production=settings.production,
+    account=providers.dockerhub,
+    opts=with_providers,
 )
 
 pulumi.export("environment", settings.environment)
@@ -148,4 +163,4 @@ pulumi.export("imageDigests", {fleet_id: fleet.digest for fleet_id, fleet in fle
 pulumi.export("pullTokenExpiresAt", pull.expires.isoformat())
 pulumi.export("dockerHubRepositories", dockerhub.pull_references)
 # Where this `pulumi up` came from (`delivery`), for `stackctl promote`.
-pulumi.export(provenance.OUTPUT, settings.provenance.export())
+pulumi.export(PROVENANCE_OUTPUT, settings.provenance.export())

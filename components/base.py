@@ -6,7 +6,7 @@ from typing import Any
 
 import pulumi
 
-TYPE_PREFIX = "aigw:delivery:"
+from contract import Component, child_name
 
 
 class DeliveryComponent(pulumi.ComponentResource):
@@ -14,18 +14,13 @@ class DeliveryComponent(pulumi.ComponentResource):
     `<name>-<part>` under it, so a reviewer finds each part of the diagram in the graph."""
 
     def __init__(self, kind: str, name: str, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TYPE_PREFIX + kind, name, None, opts)
+        super().__init__(Component.PREFIX + kind, name, None, opts)
         self.component_name = name
 
     def child(self, part: str) -> str:
         """The logical name of a child: derived from stable keys, never list positions."""
-        return f"{self.component_name}-{part}"
+        return child_name(self.component_name, part)
 
     def child_opts(self, **options: Any) -> pulumi.ResourceOptions:
         """Options for a child; `parent=self` always wins over what the caller passes."""
         return pulumi.ResourceOptions(**{**options, "parent": self})
-
-    def keep_opts(self, keep: bool, **options: Any) -> pulumi.ResourceOptions:
-        """Options for a child that cannot be re-created without harm (a project, a
-        registry, an identity pool): in prod it is protected and survives a delete."""
-        return self.child_opts(protect=keep, retain_on_delete=keep, **options)

@@ -22,6 +22,8 @@ import pulumi
 from pulumi_gcp import _utilities
 from pydantic.alias_generators import to_camel
 
+from contract import Gcp
+
 
 class ComputeResource(pulumi.CustomResource):
     """A `gcp:compute/...` resource: `TYPE` is its type token, `OUTPUTS` what the program reads
@@ -47,33 +49,33 @@ class ComputeResource(pulumi.CustomResource):
 
 
 class RegionNetworkEndpointGroup(ComputeResource):
-    TYPE = "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup"
+    TYPE = Gcp.NEG
 
 
 class BackendService(ComputeResource):
-    TYPE = "gcp:compute/backendService:BackendService"
+    TYPE = Gcp.BACKEND_SERVICE
 
 
 class URLMap(ComputeResource):
-    TYPE = "gcp:compute/uRLMap:URLMap"
+    TYPE = Gcp.URL_MAP
 
 
 class ManagedSslCertificate(ComputeResource):
-    TYPE = "gcp:compute/managedSslCertificate:ManagedSslCertificate"
+    TYPE = Gcp.CERTIFICATE
 
 
 class TargetHttpsProxy(ComputeResource):
-    TYPE = "gcp:compute/targetHttpsProxy:TargetHttpsProxy"
+    TYPE = Gcp.HTTPS_PROXY
 
 
 class GlobalAddress(ComputeResource):
-    TYPE = "gcp:compute/globalAddress:GlobalAddress"
+    TYPE = Gcp.GLOBAL_ADDRESS
     OUTPUTS = ("address",)
     address: pulumi.Output[str]
 
 
 class GlobalForwardingRule(ComputeResource):
-    TYPE = "gcp:compute/globalForwardingRule:GlobalForwardingRule"
+    TYPE = Gcp.FORWARDING_RULE
 
 
 def _camel_keys(value: Any) -> Any:

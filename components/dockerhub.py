@@ -1,4 +1,4 @@
-"""Docker Hub repositories as Pulumi resources: a dynamic provider (DESIGN.md section 4).
+"""Docker Hub repositories as Pulumi resources: a dynamic provider.
 
 No Pulumi provider manages Docker Hub repositories, so `DockerHubRepositoryProvider` does, over
 `components.dockerhub_api`. Pulumi pickles the provider (with dill) into every resource's state
@@ -9,7 +9,9 @@ environment of the process that runs it (`DOCKERHUB_USERNAME`, `DOCKERHUB_TOKEN`
 `DOCKERHUB_API_URL`) and closes its client before it returns.
 
 What each step does:
-- check: the inputs follow Docker Hub's naming rules and length limits (no network).
+- check: the inputs follow Docker Hub's naming rules and length limits, those of its OpenAPI
+  document (`components/dockerhub_names.py`, the rules the settings apply too), with no
+  network: a value Docker Hub would refuse stops the preview, not an update half-way.
 - diff: a new namespace or name replaces the repository; descriptions and visibility update it
   in place (no network, so previews need no Docker Hub credentials).
 - create: adopts a repository that already exists; if its settings differ it is updated to the
@@ -34,16 +36,16 @@ from pulumi.dynamic.dynamic import PROVIDER_KEY
 from pulumi.runtime import rpc
 
 from components.dockerhub_names import (
-    FULL_DESCRIPTION_MAX,
-    SHORT_DESCRIPTION_MAX,
-    description_problem,
+    full_description_problem,
     namespace_problem,
     pull_reference,
     repository_problem,
+    short_description_problem,
 )
 
 if TYPE_CHECKING:
     from components.dockerhub_api import DockerHubClient, Repository
+    from components.providers import DockerHubAccount
 
 PROPERTIES = ("namespace", "name", "shortDescription", "fullDescription", "visibility")
 REPLACED_BY = ("namespace", "name")
@@ -226,7 +228,7 @@ class DockerHubRepository(pulumi.dynamic.Resource, module="dockerhub", name="Rep
         self,
         resource_name: str,
         *,
-        namespace: str,
+        account: DockerHubAccount,
         name: str,
         visibility: str,
         short_description: str | None = None,
@@ -234,7 +236,7 @@ class DockerHubRepository(pulumi.dynamic.Resource, module="dockerhub", name="Rep
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
-            "namespace": namespace,
+            "namespace": account.namespace,
             "name": name,
             "visibility": visibility,
             "shortDescription": short_description,
@@ -275,8 +277,9 @@ def _problem(key: str, value: Any) -> str | None:
         return repository_problem(value)
     if key == "visibility":
         return None if value in VISIBILITIES else "must be 'public' or 'private'"
-    limit = SHORT_DESCRIPTION_MAX if key == "shortDescription" else FULL_DESCRIPTION_MAX
-    return description_problem(value, limit)
+    if key == "shortDescription":
+        return short_description_problem(value)
+    return full_description_problem(value)
 
 
 def _identity(id_: str, props: Mapping[str, Any]) -> tuple[str, str]:

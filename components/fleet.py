@@ -1,5 +1,5 @@
 """A fleet: the same Cloud Run service in each of its regions, behind one global load
-balancer (DESIGN.md section 1, deploy -> fleets).
+balancer (the diagram's deploy -> fleets).
 
 Per region: the service, its serverless network endpoint group, and `run.developer` on that
 service for each deployment that rolls out there. Per fleet: the runtime account the
@@ -32,13 +32,14 @@ from pulumi_gcp import cloudrunv2, serviceaccount
 from components import compute
 from components.base import DeliveryComponent
 from components.pull import RegistryPull
+from components.rules import MANAGED_BY
 from components.settings import (
     SERVERS,
     DeploymentSettings,
     FleetSettings,
-    GcpSettings,
     ProbeSettings,
 )
+from contract import runtime_account_id
 
 PIPELINE_OWNED = ["template.containers[0].image", "client", "clientVersion"]
 """What the deployment pipelines change on a service after the stack created it: the image
@@ -53,7 +54,6 @@ class Fleet(DeliveryComponent):
         name: str,
         settings: FleetSettings,
         *,
-        gcp: GcpSettings,
         production: bool,
         pull: RegistryPull,
         deployments: Mapping[str, DeploymentSettings],
@@ -62,13 +62,11 @@ class Fleet(DeliveryComponent):
     ) -> None:
         super().__init__("Fleet", name, opts)
         self.settings = settings
-        project = gcp.project_id
         self.runtime = serviceaccount.Account(
             self.child("runtime"),
-            project=project,
-            account_id=f"{name}-runtime",
+            account_id=runtime_account_id(name),
             display_name=f"Cloud Run runtime: {name}",
-            description=f"What the {name} services run as. Managed by aigw-delivery.",
+            description=f"What the {name} services run as.",
             opts=self.child_opts(),
         )
         for deployment_id in deployments:
@@ -86,11 +84,10 @@ class Fleet(DeliveryComponent):
         self.services: dict[str, cloudrunv2.Service] = {}
         negs: dict[str, compute.RegionNetworkEndpointGroup] = {}
         for region in settings.regions:
-            service = self._service(region, project, production, pull)
+            service = self._service(region, production, pull)
             self.services[region] = service
             negs[region] = compute.RegionNetworkEndpointGroup(
                 self.child(f"{region}-neg"),
-                project=project,
                 region=region,
                 network_endpoint_type="SERVERLESS",
                 cloud_run={"service": service.name},
@@ -103,14 +100,13 @@ class Fleet(DeliveryComponent):
                 # the project, so it can touch no other service.
                 cloudrunv2.ServiceIamMember(
                     self.child(f"{region}-{deployment_id}-developer"),
-                    project=project,
                     location=region,
                     name=service.name,
                     role="roles/run.developer",
                     member=deployers[deployment_id].member,
                     opts=self.child_opts(),
                 )
-        self._load_balancer(project, production, negs)
+        self._load_balancer(negs)
         self.register_outputs(
             {
                 "services": {r: s.name for r, s in self.services.items()},
@@ -119,22 +115,19 @@ class Fleet(DeliveryComponent):
             }
         )
 
-    def _service(
-        self, region: str, project: str, production: bool, pull: RegistryPull
-    ) -> cloudrunv2.Service:
+    def _service(self, region: str, production: bool, pull: RegistryPull) -> cloudrunv2.Service:
         fleet = self.settings
         return cloudrunv2.Service(
             self.child(f"{region}-service"),
-            project=project,
             location=region,
             name=fleet.service_name,
             description=f"{SERVERS[fleet.serves].title} ({self.component_name} fleet, {region}). "
-            "Managed by aigw-delivery; images are rolled out by the Runway deployment.",
+            f"{MANAGED_BY}; images are rolled out by the Runway deployment.",
             ingress="INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER",
             # Callers are authenticated by the service itself (module docstring).
             invoker_iam_disabled=True,
             deletion_protection=production,
-            labels={"managed-by": "aigw-delivery", "fleet": self.component_name},
+            labels={"fleet": self.component_name},
             template=cloudrunv2.ServiceTemplateArgs(
                 service_account=self.runtime.email,
                 execution_environment="EXECUTION_ENVIRONMENT_"
@@ -170,17 +163,11 @@ class Fleet(DeliveryComponent):
             opts=self.child_opts(ignore_changes=PIPELINE_OWNED),
         )
 
-    def _load_balancer(
-        self,
-        project: str,
-        production: bool,
-        negs: Mapping[str, compute.RegionNetworkEndpointGroup],
-    ) -> None:
+    def _load_balancer(self, negs: Mapping[str, compute.RegionNetworkEndpointGroup]) -> None:
         fleet = self.settings
         self.backend = compute.BackendService(
             self.child("backend"),
-            project=project,
-            description=f"The {self.component_name} fleet's regions. Managed by aigw-delivery.",
+            description=f"The {self.component_name} fleet's regions.",
             load_balancing_scheme="EXTERNAL_MANAGED",
             # gRPC needs HTTP/2 from the load balancer to the service as well.
             protocol="HTTP2" if fleet.http2 else "HTTPS",
@@ -189,35 +176,31 @@ class Fleet(DeliveryComponent):
         )
         self.url_map = compute.URLMap(
             self.child("url-map"),
-            project=project,
             default_service=self.backend.id,
             opts=self.child_opts(),
         )
         self.certificate = compute.ManagedSslCertificate(
             self.child("certificate"),
-            project=project,
             managed={"domains": [fleet.hostname]},
             opts=self.child_opts(),
         )
         self.proxy = compute.TargetHttpsProxy(
             self.child("https-proxy"),
-            project=project,
             url_map=self.url_map.id,
             ssl_certificates=[self.certificate.id],
             opts=self.child_opts(),
         )
-        # The hostname's DNS record points here: in prod the address must survive.
+        # The hostname's DNS record points here: in prod the address must survive
+        # (components/rules.py).
         self.address = compute.GlobalAddress(
             self.child("address"),
-            project=project,
             ip_version="IPV4",
             address_type="EXTERNAL",
-            description=f"{fleet.hostname}. Managed by aigw-delivery.",
-            opts=self.keep_opts(production),
+            description=f"{fleet.hostname}.",
+            opts=self.child_opts(),
         )
         self.forwarding_rule = compute.GlobalForwardingRule(
             self.child("https"),
-            project=project,
             target=self.proxy.id,
             ip_address=self.address.id,
             ip_protocol="TCP",

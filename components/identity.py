@@ -17,6 +17,7 @@ from pulumi_gcp import iam, serviceaccount
 
 from components.base import DeliveryComponent
 from components.settings import DeploymentSettings, GcpSettings
+from contract import deployer_account_id
 
 ATTRIBUTE_MAPPING = {
     "google.subject": "assertion.sub",
@@ -49,25 +50,22 @@ class DeployIdentity(DeliveryComponent):
         *,
         gcp: GcpSettings,
         deployments: Mapping[str, DeploymentSettings],
-        production: bool,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("DeployIdentity", name, opts)
         federation = gcp.workload_identity
         self.audience = federation.audience
-        # A deleted pool or provider keeps its id for 30 days: in prod they must survive.
+        # A deleted pool or provider keeps its id for 30 days: in prod they must survive
+        # (components/rules.py).
         self.pool = iam.WorkloadIdentityPool(
             self.child("pool"),
-            project=gcp.project_id,
             workload_identity_pool_id=federation.pool_id,
             display_name="GitLab deployments",
-            description="GitLab CI pipelines of the Runway deployment projects. "
-            "Managed by aigw-delivery.",
-            opts=self.keep_opts(production),
+            description="GitLab CI pipelines of the Runway deployment projects.",
+            opts=self.child_opts(),
         )
         self.provider = iam.WorkloadIdentityPoolProvider(
             self.child("gitlab"),
-            project=gcp.project_id,
             workload_identity_pool_id=self.pool.workload_identity_pool_id,
             workload_identity_pool_provider_id=federation.provider_id,
             display_name="GitLab CI",
@@ -79,17 +77,15 @@ class DeployIdentity(DeliveryComponent):
                 issuer_uri=federation.issuer,
                 allowed_audiences=[federation.audience],
             ),
-            opts=self.keep_opts(production),
+            opts=self.child_opts(),
         )
         self.deployers: dict[str, serviceaccount.Account] = {}
         for deployment_id, deployment in deployments.items():
             account = serviceaccount.Account(
-                self.child(f"{deployment_id}-deployer"),
-                project=gcp.project_id,
-                account_id=f"{deployment_id}-deployer",
+                self.child(deployer_account_id(deployment_id)),
+                account_id=deployer_account_id(deployment_id),
                 display_name=f"Runway deployer: {deployment_id}",
-                description=f"Deploys the {deployment.fleet} fleet from "
-                f"{deployment.project.path}. Managed by aigw-delivery.",
+                description=f"Deploys the {deployment.fleet} fleet from {deployment.project.path}.",
                 opts=self.child_opts(),
             )
             # Only this deployment's own project (its protected refs, by the provider's

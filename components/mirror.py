@@ -1,4 +1,4 @@
-"""The push mirror from the canonical project to the security project (DESIGN.md section 1).
+"""The push mirror from the canonical project to the security project.
 
 GitLab pushes the canonical project's protected branches to the security project over
 https, authenticated with a project access token of the security project. The token
@@ -14,6 +14,7 @@ import pulumi
 import pulumi_gitlab as gitlab
 
 from components.base import DeliveryComponent
+from components.rules import MANAGED_BY
 from components.settings import MirrorSettings
 from components.source import SourceProject
 
@@ -39,7 +40,7 @@ class PushMirror(DeliveryComponent):
             project=target.project.id,
             name=f"push mirror from {source.settings.path}",
             description="Lets the canonical project's push mirror write to this project. "
-            "Managed by aigw-delivery; rotated by pulumi up.",
+            f"{MANAGED_BY}; rotated by pulumi up.",
             scopes=["write_repository"],
             access_level="maintainer",
             rotation_configuration=gitlab.ProjectAccessTokenRotationConfigurationArgs(

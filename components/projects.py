@@ -7,13 +7,15 @@ shows the id it imports, worth pinning as `importId` once seen). An adopted proj
 what the stack does not set (its name, its namespace), and Pulumi refuses the import if an
 input differs from the live project. A created project goes into its namespace (looked up
 by path). Either way, destroying the stack archives it instead of deleting it, and in prod it
-is protected and survives a delete.
+is protected and survives a delete (components/rules.py). The lookups are invokes of the
+owner's GitLab provider (`InvokeOptions(parent=owner)`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import pulumi
 import pulumi_gitlab as gitlab
 
 from components.base import DeliveryComponent
@@ -24,7 +26,7 @@ def gitlab_project(
     owner: DeliveryComponent, project: ProjectSettings, *, production: bool, **inputs: Any
 ) -> gitlab.Project:
     """The `<owner>-project` child of `owner`; `inputs` are the part-specific settings."""
-    import_id = adoption_id(project, production=production)
+    import_id = adoption_id(owner, project, production=production)
     adopted = import_id is not None
     return gitlab.Project(
         owner.child("project"),
@@ -35,21 +37,28 @@ def gitlab_project(
         # An adopted project keeps its namespace; only a new one needs it looked up.
         namespace_id=None
         if adopted
-        else gitlab.get_group_output(full_path=project.namespace).group_id,
+        else gitlab.get_group_output(
+            full_path=project.namespace, opts=pulumi.InvokeOutputOptions(parent=owner)
+        ).group_id,
         description=project.description,
         visibility_level=project.visibility,
         initialize_with_readme=None if adopted else True,
         # Destroying the stack must never delete a repository: archive it instead.
         archive_on_destroy=True,
-        opts=owner.keep_opts(production, import_=import_id),
+        opts=owner.child_opts(import_=import_id),
         **inputs,
     )
 
 
-def adoption_id(project: ProjectSettings, *, production: bool) -> str | None:
+def adoption_id(
+    owner: DeliveryComponent, project: ProjectSettings, *, production: bool
+) -> str | None:
     """The id `project` is adopted by, or None when the stack creates it."""
     if project.import_id is not None:
         return str(project.import_id)
     if not production:
         return None
-    return str(gitlab.get_project(path_with_namespace=project.path).id)
+    found = gitlab.get_project(
+        path_with_namespace=project.path, opts=pulumi.InvokeOptions(parent=owner)
+    )
+    return str(found.id)

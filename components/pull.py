@@ -1,4 +1,4 @@
-"""Pull: how Cloud Run gets `model-gateway` from a GitLab registry (DESIGN.md section 1).
+"""Pull: how Cloud Run gets `model-gateway` from a GitLab registry.
 
 Cloud Run runs images from Artifact Registry only, so each region in use gets a remote
 (pull-through) Docker repository whose upstream is the GitLab registry. It authenticates
@@ -71,7 +71,6 @@ class RegistryPull(DeliveryComponent):
     ) -> None:
         super().__init__("RegistryPull", name, opts)
         gcp = settings.gcp
-        production = settings.production
         self.registry_host = settings.gitlab.registry_host
         self.sources = sources
         self.expires = token_expiry(today, settings.runway.pull_token.rotation_days)
@@ -79,9 +78,9 @@ class RegistryPull(DeliveryComponent):
         self.tokens: dict[RegistryName, gitlab.ProjectDeployToken] = {}
         self._lookups: dict[RegistryName, docker.Provider] = {}  # tag lookups, per registry
 
+        self.project_id = gcp.project_id
         self.agent = projects.ServiceIdentity(
             self.child("agent"),
-            project=gcp.project_id,
             service="artifactregistry.googleapis.com",
             opts=self.child_opts(),
         )
@@ -103,12 +102,10 @@ class RegistryPull(DeliveryComponent):
             credential: pulumi.Output[str] = pulumi.Output.secret(token.token)
             secret = secretmanager.Secret(
                 f"{part}-secret",
-                project=gcp.project_id,
                 secret_id=f"gitlab-{registry}-registry-pull",
                 replication=secretmanager.SecretReplicationArgs(
                     auto=secretmanager.SecretReplicationAutoArgs()
                 ),
-                labels={"managed-by": "aigw-delivery"},
                 opts=self.child_opts(),
             )
             version = secretmanager.SecretVersion(
@@ -120,7 +117,6 @@ class RegistryPull(DeliveryComponent):
             # The service agent reads this secret only: no project-wide secret access.
             access = secretmanager.SecretIamMember(
                 f"{part}-secret-access",
-                project=gcp.project_id,
                 secret_id=secret.secret_id,
                 role="roles/secretmanager.secretAccessor",
                 member=self.agent.member,
@@ -129,18 +125,17 @@ class RegistryPull(DeliveryComponent):
             self.repositories[registry] = {
                 region: artifactregistry.Repository(
                     f"{part}-{region}",
-                    project=gcp.project_id,
                     location=region,
                     repository_id=self.repository_id(registry),
                     format="DOCKER",
                     mode="REMOTE_REPOSITORY",
                     description=f"Pull-through cache of the {registry} project's GitLab "
-                    "registry, for Cloud Run. Managed by aigw-delivery.",
+                    "registry, for Cloud Run.",
                     remote_repository_config=_remote(
                         f"https://{self.registry_host}", token, version, registry
                     ),
                     # Readable credentials before the first pull.
-                    opts=self.keep_opts(production, depends_on=[access]),
+                    opts=self.child_opts(depends_on=[access]),
                 )
                 for region in regions
             }
@@ -185,7 +180,7 @@ class RegistryPull(DeliveryComponent):
         return pulumi.Output.concat(
             repo.location,
             "-docker.pkg.dev/",
-            repo.project,
+            self.project_id,
             "/",
             repo.repository_id,
             "/",

@@ -1,4 +1,4 @@
-"""The release edge: protected `self-hosted-vX.Y.Z-ee` tags push to Docker Hub (DESIGN.md §1).
+"""The release edge: protected `self-hosted-vX.Y.Z-ee` tags push to Docker Hub.
 
 Two halves. The Docker Hub repositories the release jobs push to (protected and retained in
 prod: deleting one would break every self-hosted customer's pull). And the push credentials,
@@ -23,11 +23,14 @@ import pulumi_gitlab as gitlab
 
 from components.base import DeliveryComponent
 from components.dockerhub import DockerHubRepository
+from components.providers import DockerHubAccount
+from components.rules import MANAGED_BY
 from components.settings import DockerHubSettings, ReleaseSettings
 from components.source import SourceProject
+from contract import DOCKERHUB_VARIABLE_PREFIX
 
-USERNAME_VARIABLE = "DOCKERHUB_USERNAME"
-PASSWORD_VARIABLE = "DOCKERHUB_PASSWORD"  # noqa: S105 (the variable's name, not a password)
+USERNAME_VARIABLE = DOCKERHUB_VARIABLE_PREFIX + "USERNAME"
+PASSWORD_VARIABLE = DOCKERHUB_VARIABLE_PREFIX + "PASSWORD"
 
 
 class DockerHubRelease(DeliveryComponent):
@@ -41,7 +44,7 @@ class DockerHubRelease(DeliveryComponent):
         push_token: pulumi.Output[str],
         projects: Sequence[SourceProject],
         release: ReleaseSettings,
-        production: bool,
+        account: DockerHubAccount,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("DockerHubRelease", name, opts)
@@ -49,12 +52,12 @@ class DockerHubRelease(DeliveryComponent):
         self.repositories = {
             key: DockerHubRepository(
                 self.child(key),
-                namespace=settings.namespace,
+                account=account,
                 name=settings.repository_name(key),
                 visibility=repo.visibility,
                 short_description=repo.short_description,
                 full_description=repo.full_description,
-                opts=self.keep_opts(production),
+                opts=self.child_opts(),
             )
             for key, repo in sorted(settings.repositories.items())
         }
@@ -71,8 +74,7 @@ class DockerHubRelease(DeliveryComponent):
                     project=project.project.id,
                     key=USERNAME_VARIABLE,
                     value=settings.username,
-                    description=f"The account the {tags} push to {where} as. "
-                    "Managed by aigw-delivery.",
+                    description=f"The account the {tags} push to {where} as.",
                     protected=True,
                     masked=False,
                     hidden=False,
@@ -87,7 +89,7 @@ class DockerHubRelease(DeliveryComponent):
                     key=PASSWORD_VARIABLE,
                     value=push_token,
                     description=f"The token the {tags} push to {where} with. "
-                    "Managed by aigw-delivery; set it with dockerhubToken.",
+                    f"{MANAGED_BY}; set it with dockerhubToken.",
                     protected=True,
                     masked=True,
                     hidden=True,

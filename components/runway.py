@@ -1,4 +1,4 @@
-"""A Runway deployment project and its edges (DESIGN.md section 1: trigger, pull, deploy).
+"""A Runway deployment project and its edges (trigger, pull, deploy).
 
 - trigger: a pipeline trigger in the deployment project; its token is a masked, protected,
   hidden CI variable of the security project, named after the deployment, so only the
@@ -25,11 +25,7 @@ from components.projects import gitlab_project
 from components.pull import RegistryPull
 from components.settings import DeploymentSettings, GcpSettings
 from components.source import SourceProject
-
-
-def trigger_variable(deployment_id: str) -> str:
-    """The security project's CI variable holding a deployment's trigger token."""
-    return "RUNWAY_TRIGGER_TOKEN_" + deployment_id.upper().replace("-", "_")
+from contract import SERVICE_ACCOUNT_VARIABLE, trigger_variable
 
 
 class RunwayDeployment(DeliveryComponent):
@@ -57,8 +53,7 @@ class RunwayDeployment(DeliveryComponent):
         self.trigger = gitlab.PipelineTrigger(
             self.child("trigger"),
             project=self.project.id,
-            description=f"Started by {security.settings.path}'s main pipeline. "
-            "Managed by aigw-delivery.",
+            description=f"Started by {security.settings.path}'s main pipeline.",
             opts=self.child_opts(additional_secret_outputs=["token"]),
         )
         token: pulumi.Output[str] = pulumi.Output.secret(self.trigger.token)
@@ -67,7 +62,7 @@ class RunwayDeployment(DeliveryComponent):
             project=security.project.id,
             key=trigger_variable(name),
             value=token,
-            description=f"Trigger token of {settings.project.path}. Managed by aigw-delivery.",
+            description=f"Trigger token of {settings.project.path}.",
             masked=True,
             protected=True,
             hidden=True,
@@ -89,7 +84,7 @@ class RunwayDeployment(DeliveryComponent):
             "RUNWAY_GCP_PROJECT": gcp.project_id,
             "RUNWAY_WORKLOAD_IDENTITY_PROVIDER": identity.provider.name,
             "RUNWAY_OIDC_AUDIENCE": identity.audience,
-            "RUNWAY_SERVICE_ACCOUNT": identity.deployers[name].email,
+            SERVICE_ACCOUNT_VARIABLE: identity.deployers[name].email,
             "RUNWAY_REGIONS": ",".join(self.regions),
             "RUNWAY_SERVICES": services,
             # <region>-docker.pkg.dev/<project>/<this> is the image's path in every region.
@@ -103,7 +98,7 @@ class RunwayDeployment(DeliveryComponent):
                 project=self.project.id,
                 key=key,
                 value=value,
-                description="Where this deployment deploys. Managed by aigw-delivery.",
+                description="Where this deployment deploys.",
                 masked=False,
                 protected=False,
                 raw=True,

@@ -1,4 +1,4 @@
-"""The GitLab projects the delivery builds from: canonical and security (DESIGN.md section 1).
+"""The GitLab projects the delivery builds from: canonical and security.
 
 Both carry the same protections: `main`, the stable branches and the release tags are
 protected (the security project cuts security releases from its own stable branches and

@@ -47,8 +47,9 @@ from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
+from contract import SECRET, UNKNOWN
 from policy.delivery import POLICIES, pack_arguments
-from stackctl.engine import SECRET, UNKNOWN, Graph, Resource
+from stackctl.engine import Graph, Resource
 from stackctl.errors import StackctlError
 from stackctl.policy_config import POLICY_DIR, PolicySettings
 

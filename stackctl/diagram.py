@@ -55,25 +55,33 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
+from contract import (
+    DOCKERHUB_REPOSITORY,
+    DOCKERHUB_VARIABLE_PREFIX,
+    SERVICE_ACCOUNT_VARIABLE,
+    Component,
+    Gcp,
+    GitLab,
+)
 from stackctl.engine import Graph, Resource
 
-PROJECT = "gitlab:index/project:Project"
-BRANCH = "gitlab:index/branchProtection:BranchProtection"
-TAG = "gitlab:index/tagProtection:TagProtection"
-REGISTRY = "gitlab:index/projectContainerRepositoryProtection:ProjectContainerRepositoryProtection"
-PACKAGE = "gitlab:index/projectPackageProtectionRule:ProjectPackageProtectionRule"
-MIRROR = "gitlab:index/projectPushMirror:ProjectPushMirror"
-ACCESS_TOKEN = "gitlab:index/projectAccessToken:ProjectAccessToken"  # noqa: S105 (a type)
-TRIGGER = "gitlab:index/pipelineTrigger:PipelineTrigger"
-VARIABLE = "gitlab:index/projectVariable:ProjectVariable"
-ALLOWLIST = "gitlab:index/projectJobTokenScope:ProjectJobTokenScope"
-SERVICE = "gcp:cloudrunv2/service:Service"
-SERVICE_GRANT = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
-CERTIFICATE = "gcp:compute/managedSslCertificate:ManagedSslCertificate"
-DOCKERHUB = "pulumi-python:dynamic/dockerhub:Repository"
-SOURCE = "aigw:delivery:SourceProject"
-DEPLOYMENT = "aigw:delivery:RunwayDeployment"
-FLEET = "aigw:delivery:Fleet"
+PROJECT = GitLab.PROJECT
+BRANCH = GitLab.BRANCH_PROTECTION
+TAG = GitLab.TAG_PROTECTION
+REGISTRY = GitLab.REGISTRY_PROTECTION
+PACKAGE = GitLab.PACKAGE_PROTECTION
+MIRROR = GitLab.PUSH_MIRROR
+ACCESS_TOKEN = GitLab.ACCESS_TOKEN
+TRIGGER = GitLab.PIPELINE_TRIGGER
+VARIABLE = GitLab.VARIABLE
+ALLOWLIST = GitLab.JOB_TOKEN_SCOPE
+SERVICE = Gcp.SERVICE
+SERVICE_GRANT = Gcp.SERVICE_IAM_MEMBER
+CERTIFICATE = Gcp.CERTIFICATE
+DOCKERHUB = DOCKERHUB_REPOSITORY
+SOURCE = Component.SOURCE_PROJECT
+DEPLOYMENT = Component.RUNWAY_DEPLOYMENT
+FLEET = Component.FLEET
 
 
 @dataclass(frozen=True)
@@ -353,7 +361,7 @@ def _deploy_edges(
         told = [
             variable
             for variable in links.of_project(VARIABLE, project)
-            if variable.inputs.get("key") == "RUNWAY_SERVICE_ACCOUNT"
+            if variable.inputs.get("key") == SERVICE_ACCOUNT_VARIABLE
         ]
         accounts = {
             account.urn for variable in told for account in links.sources(variable, "value")
@@ -390,7 +398,7 @@ def _docker_hub(
         credentials = [
             v
             for v in links.of_project(VARIABLE, project)
-            if str(v.inputs.get("key", "")).startswith("DOCKERHUB_")
+            if str(v.inputs.get("key", "")).startswith(DOCKERHUB_VARIABLE_PREFIX)
             and tags.realised_by & set(v.dependencies)
         ]
         if credentials:

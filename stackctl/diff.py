@@ -173,6 +173,11 @@ def _resource_changes(old: Resource, new: Resource) -> list[Change]:
         ("importId", old.import_id, new.import_id),
         ("parent", old.parent and identity(old.parent), new.parent and identity(new.parent)),
         (
+            "provider",
+            old.provider and identity(old.provider),
+            new.provider and identity(new.provider),
+        ),
+        (
             "dependencies",
             sorted(map(identity, old.dependencies)),
             sorted(map(identity, new.dependencies)),

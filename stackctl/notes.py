@@ -8,26 +8,46 @@ even quoting the marker, and the other stack's note are never touched; nothing i
 Everything comes from the CI job's variables: `CI_SERVER_URL`, `CI_PROJECT_ID`,
 `CI_MERGE_REQUEST_IID` (set in merge request pipelines) and the token in
 `PREVIEW_NOTE_TOKEN` (a project access token of this repository with the `api` scope and
-the Reporter role, the least that may write notes; a CI job token may not). The token is
-never printed: not in messages, not in errors.
+the Reporter role, the least that may write notes; a CI job token may not). No variable's value
+is printed: an error names the variable, and every message is scrubbed
+(`stackctl.scrub`), so neither the token nor a credential pasted into another variable (a
+`user:password@` in `CI_SERVER_URL`) reaches a log.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
+from urllib.parse import urlsplit
 
 from stackctl.errors import StackctlError
+from stackctl.scrub import clip, scrub
 
 TOKEN_ENV = "PREVIEW_NOTE_TOKEN"  # noqa: S105 (the variable's name, not a token)
 REQUIRED = ("CI_SERVER_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID", TOKEN_ENV)
 LIMIT = 1_000_000
-"""GitLab refuses a note longer than this (characters)."""
+"""GitLab refuses a note longer than this many characters: `Note` validates its body's length
+against `Gitlab::Database::MAX_TEXT_SIZE_LIMIT` (gitlabhq/gitlabhq app/models/note.rb,
+lib/gitlab/database.rb). `stackctl.note` renders within it."""
+
+
+_HOST = re.compile(
+    r"[A-Za-z0-9](?:[A-Za-z0-9.\-]{0,252})(?::[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?"
+)
+MAX_NOTES = 10_000
+"""How many notes of the merge request are looked through for this stack's: GitLab allows
+5,000 on one (`Noteable::MAX_NOTES_LIMIT`, gitlabhq/gitlabhq app/models/concerns/noteable.rb),
+so the search ends even when a server keeps answering with more pages."""
 
 
 class NoteError(StackctlError):
-    """The note could not be posted."""
+    """The note could not be posted. The message is scrubbed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(scrub(message))
 
 
 @dataclass(frozen=True)
@@ -58,15 +78,43 @@ def target_from(environ: Mapping[str, str]) -> Target:
             f"pipeline sets the CI_* variables; {TOKEN_ENV} is a protected, masked CI "
             "variable of this project (README: merge requests)"
         )
-    iid = environ["CI_MERGE_REQUEST_IID"]
-    if not iid.isdigit():
-        raise NoteError(f"CI_MERGE_REQUEST_IID must be a number, not {iid!r}")
+    for name in ("CI_PROJECT_ID", "CI_MERGE_REQUEST_IID"):
+        if not (environ[name].isascii() and environ[name].isdigit()):
+            raise NoteError(f"{name} must be a number (its value is not shown)")
     return Target(
-        url=environ["CI_SERVER_URL"].rstrip("/"),
+        url=_server_url(environ["CI_SERVER_URL"]),
         project=environ["CI_PROJECT_ID"],
-        merge_request=int(iid),
+        merge_request=int(environ["CI_MERGE_REQUEST_IID"]),
         token=environ[TOKEN_ENV],
     )
+
+
+def _server_url(value: str) -> str:
+    """`CI_SERVER_URL` as the base of API calls: `http(s)://host[:port][/path]` and nothing
+    that could be a credential. A value with a user or password in it (`user:pass@`, even a
+    password with `/` in it, which `urlsplit` takes for the start of the path) is refused
+    without being shown, as is anything else that is not a plain server URL."""
+    problem = "CI_SERVER_URL must be the GitLab server's URL, such as https://gitlab.com"
+    value = value.strip()
+    if "@" in value or "%40" in value.lower() or scrub(value) != value:
+        raise NoteError(
+            f"{problem}, without a user or password in it (its value is not shown: it holds "
+            "one; the token goes in PREVIEW_NOTE_TOKEN)"
+        )
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("https", "http")
+        or not _HOST.fullmatch(parts.netloc)
+        or parts.query
+        or parts.fragment
+    ):
+        raise NoteError(f"{problem} (its value is not shown)")
+    return value.rstrip("/")
 
 
 def post(body: str, marker: str, target: Target) -> Posted:
@@ -74,7 +122,10 @@ def post(body: str, marker: str, target: Target) -> Posted:
     import gitlab
 
     if len(body) > LIMIT:
-        body = _shortened(body)
+        raise NoteError(
+            f"the note is {len(body):,} characters, over GitLab's limit of {LIMIT:,}: "
+            "nothing was posted"
+        )
     client = gitlab.Gitlab(
         target.url,
         private_token=target.token,
@@ -105,14 +156,8 @@ def post(body: str, marker: str, target: Target) -> Posted:
 
 def _find(merge_request: Any, me: int | None, marker: str) -> Any:
     """The oldest note on the merge request that this stack's report posted, if any."""
-    return next(
-        (
-            note
-            for note in merge_request.notes.list(iterator=True, sort="asc", order_by="created_at")
-            if _is_ours(note, me, marker)
-        ),
-        None,
-    )
+    notes = merge_request.notes.list(iterator=True, sort="asc", order_by="created_at")
+    return next((note for note in islice(notes, MAX_NOTES) if _is_ours(note, me, marker)), None)
 
 
 def _create_once(gitlab: Any, merge_request: Any, body: str, me: int | None, marker: str) -> Any:
@@ -144,7 +189,7 @@ def _is_ours(note: Any, me: int | None, marker: str) -> bool:
 
 def _explain(err: Any, target: Target) -> str:
     code = getattr(err, "response_code", None)
-    message = str(getattr(err, "error_message", "") or err).replace(target.token, "[secret]")
+    message = clip(str(getattr(err, "error_message", "") or err), 500, known=[target.token])
     where = f"merge request !{target.merge_request} of project {target.project}"
     hints = {
         401: f"{TOKEN_ENV} is not a valid token (expired or revoked?)",
@@ -155,17 +200,3 @@ def _explain(err: Any, target: Target) -> str:
     hint = hints.get(code or 0, "")
     status = f"GitLab answered {code}" if code else "GitLab failed"
     return f"{status} ({message}){': ' + hint if hint else ''}"
-
-
-def _shortened(body: str) -> str:
-    """A note within GitLab's limit: the head of the report and a pointer to the artifact."""
-    tail = (
-        "\n\n_The note was cut here: GitLab limits a note to 1,000,000 characters. "
-        "The whole report is `note.md` in the job's artifacts._\n"
-    )
-    head = body[: LIMIT - len(tail) - 1000].rsplit("\n", 1)[0]
-    lines = head.splitlines()
-    if sum(1 for line in lines if line.lstrip().startswith("```")) % 2:
-        head += "\n```"  # the cut fell inside a code block: close it
-    head += "\n</details>" * max(0, head.count("<details>") - head.count("</details>"))
-    return head + tail

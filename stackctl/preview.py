@@ -1,44 +1,83 @@
-"""Reading what `pulumi preview --json` prints (DESIGN.md section 9), and its event log.
+"""Reading what `pulumi preview --json` prints: the document, typed, every place checked.
 
-The document is one JSON object: `steps` (op, urn, oldState, newState, diffReasons,
-replaceReasons, detailedDiff), `diagnostics` (urn, message, severity), `changeSummary`,
-`duration`, `config`. Unchanged resources are left out, except the root stack, whose step
-is always there. Secrets are `"[secret]"`.
+The document is Pulumi's `PreviewDigest` (pulumi/pulumi pkg/display/json.go): one JSON
+object with `steps` (`PreviewStep`: op, urn, oldState and newState as `apitype.ResourceV3`,
+diffReasons, replaceReasons, detailedDiff), `diagnostics` (urn, prefix, message, severity),
+`changeSummary` (op → count), `duration`, `config`, `maybeCorrupt`. Unchanged resources are
+left out, except the root stack, whose step is always there. Secrets are `"[secret]"`.
 
 Policy violations are not in the document: Pulumi's JSON display drops policy events. They
-are in the engine's event log (`PULUMI_DEBUG_COMMANDS=true pulumi preview --event-log FILE`,
-one JSON engine event per line, the log the Automation API reads), whose `policyEvent`
-entries `read_events` collects. Without the log, a preview failed only by a mandatory
-policy looks like a successful one here; the report says so.
+are in the engine's event log, which `stackctl.events` reads with this module's `Reader`.
 
-Everything a reviewer can be misled by is an error here, with where it is: a file that is
-empty, truncated or not JSON, a step without an op or URN, a field of the wrong type.
+Everything a reviewer can be misled by is an error here, with where it is (`steps[3].op`,
+`steps[0].newState.protect`, `events.jsonl:7`): a file that is empty, truncated, not JSON,
+too large or nested too deep (`stackctl.jsonfile`), an op Pulumi does not have, a field of
+the wrong type (`"protect": "false"` is not false, it is wrong), the same resource changed
+twice. Every message is scrubbed (`stackctl.scrub`): a document may quote a credential
+where a name was expected.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
+from contract import Pulumi
+from stackctl import jsonfile
 from stackctl.errors import StackctlError
+from stackctl.scrub import CLIP_MARGIN, clip, scrub
 
-STACK_TYPE = "pulumi:pulumi:Stack"
+STACK_TYPE: Final = Pulumi.STACK
 
-CHANGING_OPS = frozenset({"create", "update", "delete", "replace", "import"})
-"""The ops a reviewer must read. `create-replacement`, `delete-replaced` and
-`discard-replaced` are the parts of a `replace` (shown with `--show-replacement-steps`);
-`same`, `read`, `refresh` change nothing."""
-REPLACEMENT_PARTS = frozenset(
-    {"create-replacement", "delete-replaced", "discard-replaced", "import-replacement"}
+CHANGING_OPS: Final = ("delete", "replace", "update", "create", "import")
+"""The ops a reviewer must read and the widget counts, most dangerous first."""
+REPLACEMENT_PARTS: Final = frozenset(
+    {
+        "create-replacement",
+        "delete-replaced",
+        "discard-replaced",
+        "import-replacement",
+        "read-replacement",
+    }
 )
+"""The parts of a `replace` (shown with `--show-replacement-steps`): its `replace` step
+stands for them."""
+OPS: Final = (
+    frozenset(CHANGING_OPS)
+    | REPLACEMENT_PARTS
+    | {
+        "same",
+        "read",
+        "refresh",
+        "discard",
+        "remove-pending-replace",
+        "diff",
+        "extend-parameterize",
+    }
+)
+"""Every step op Pulumi has: the `display.StepOp` constants of pulumi/pulumi
+pkg/resource/deploy/step.go (`OpSame` … `OpExtendParameterize`). The rest change nothing."""
+DIFF_KINDS: Final = frozenset(
+    {"add", "add-replace", "delete", "delete-replace", "update", "update-replace"}
+)
+"""`plugin.DiffKind.String()` (sdk/go/common/resource/plugin/provider.go)."""
+SEVERITIES: Final = frozenset({"debug", "info", "info#err", "warning", "error"})
+"""`diag.Severity` (sdk/go/common/diag/sink.go)."""
+URN_PREFIX: Final = "urn:pulumi:"
+
+PREVIEW_MAX_BYTES: Final = 64 * 2**20
+"""A preview of every resource of prod, with old and new states, is a few MiB."""
 
 
 class PreviewError(StackctlError):
-    """The preview document (or its event log) cannot be read as one."""
+    """The preview document (or its event log) cannot be read as one. The message is
+    scrubbed: it may quote part of the document."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(scrub(message))
 
 
 @dataclass(frozen=True)
@@ -91,7 +130,8 @@ class Step:
 
     @property
     def name(self) -> str:
-        return self.urn.rsplit("::", 1)[-1]
+        """Everything after the URN's third `::`, as `URN.Name()` (sdk/go/common/resource/urn)."""
+        return self.urn.split("::", 3)[-1]
 
     @property
     def custom(self) -> bool:
@@ -112,27 +152,6 @@ class Diagnostic:
     """info, info#err, warning or error (debug messages are never in the document)."""
     message: str
     urn: str | None = None
-
-
-@dataclass(frozen=True)
-class PolicyViolation:
-    policy: str
-    pack: str
-    level: str
-    """mandatory, warning (advisory), remediate or none (disabled), as the engine says."""
-    message: str
-    urn: str | None = None
-
-
-@dataclass(frozen=True)
-class Events:
-    """What the event log adds to the document."""
-
-    violations: tuple[PolicyViolation, ...] = ()
-    policy_packs: Mapping[str, str] = field(default_factory=dict)
-    """The packs that ran, name → version, from the log's summary event."""
-    complete: bool = True
-    """False when the log ends in a cut-off line or without its summary event."""
 
 
 @dataclass(frozen=True)
@@ -169,11 +188,14 @@ class Preview:
 def load(path: Path) -> Preview:
     """Read `pulumi preview --json`'s output from `path`."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = jsonfile.read_capped(path, PREVIEW_MAX_BYTES)
+        text = jsonfile.decode(data)
     except FileNotFoundError:
         raise PreviewError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise PreviewError(f"{path}: cannot be read: {err}") from None
+    except OSError as err:
+        raise PreviewError(f"{path}: cannot be read: {err.strerror or err}") from None
+    except jsonfile.JsonError as problem:
+        raise PreviewError(f"{path} {problem}") from None
     return parse(text, str(path))
 
 
@@ -184,73 +206,48 @@ def parse(text: str, source: str = "preview") -> Preview:
             "the preview started (its error is in the job log, on stderr)"
         )
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as err:
-        if err.pos >= len(text.rstrip()) or _ends_early(text):
-            raise PreviewError(
-                f"{source} is truncated (it ends at line {err.lineno}, column {err.colno} in "
-                "the middle of the document): the preview was cut off before it finished "
-                "printing; re-run it"
-            ) from None
+        document = jsonfile.loads(text)
+    except jsonfile.JsonError as problem:
+        hint = "; the preview was cut off before it finished printing: re-run it"
         raise PreviewError(
-            f"{source} is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}"
+            f"{source} {problem}{hint if 'truncated' in str(problem) else ''}"
         ) from None
     if not isinstance(document, dict):
         raise PreviewError(
             f"{source} is not a `pulumi preview --json` document: expected an object with "
-            f"steps, diagnostics and changeSummary, found {_kind(document)}"
+            f"steps, diagnostics and changeSummary, {kind(document)}"
         )
     if not document.keys() & {"steps", "diagnostics", "changeSummary"}:
+        keys = ", ".join(clip(k, 40) for k in sorted(document)[:10])
         raise PreviewError(
             f"{source} is not a `pulumi preview --json` document: it has none of steps, "
-            f"diagnostics, changeSummary (keys: {', '.join(sorted(document)) or 'none'})"
+            f"diagnostics, changeSummary (keys: {keys or 'none'})"
         )
-    reader = _Reader(source)
+    reader = Reader(source)
     steps = tuple(
         reader.step(raw, f"steps[{i}]")
         for i, raw in enumerate(reader.list(document, "steps", "steps"))
     )
+    reader.no_resource_twice(steps)
     diagnostics = tuple(
         reader.diagnostic(raw, f"diagnostics[{i}]")
         for i, raw in enumerate(reader.list(document, "diagnostics", "diagnostics"))
     )
-    summary = document.get("changeSummary") or {}
-    if not isinstance(summary, dict) or not all(
-        isinstance(v, int) and not isinstance(v, bool) for v in summary.values()
-    ):
-        raise PreviewError(f"{source}: changeSummary must map each op to a count")
+    summary = reader.object(document.get("changeSummary") or {}, "changeSummary")
+    for op, count in summary.items():
+        reader.choice(op, OPS, f"changeSummary[{json.dumps(clip(op, 40))}]", "a step op")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise reader.fail(f"changeSummary.{clip(op, 40)}", f"must be a count, {kind(count)}")
     return Preview(
         source=source,
         steps=steps,
         diagnostics=diagnostics,
-        change_summary={str(k): int(v) for k, v in summary.items()},
-        maybe_corrupt=bool(document.get("maybeCorrupt", False)),
+        change_summary=dict(summary),
+        maybe_corrupt=reader.flag(document, "maybeCorrupt", "", default=False),
     )
 
 
-def _ends_early(text: str) -> bool:
-    """Whether the text stops inside a string or with objects or lists still open, every
-    bracket before that matching: cut off, rather than wrong somewhere in the middle."""
-    open_brackets: list[str] = []
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "{[":
-            open_brackets.append("}" if char == "{" else "]")
-        elif char in "}]" and (not open_brackets or open_brackets.pop() != char):
-            return False
-    return in_string or bool(open_brackets)
-
-
-class _Reader:
+class Reader:
     """Typed access to the document, naming the place of anything malformed."""
 
     def __init__(self, source: str) -> None:
@@ -264,12 +261,12 @@ class _Reader:
         if value is None:
             return []
         if not isinstance(value, list):
-            raise self.fail(where, f"must be a list, found {_kind(value)}")
+            raise self.fail(where, f"must be a list, {kind(value)}")
         return value
 
     def object(self, value: Any, where: str) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise self.fail(where, f"must be an object, found {_kind(value)}")
+            raise self.fail(where, f"must be an object, {kind(value)}")
         return value
 
     def string(self, parent: Mapping[str, Any], key: str, where: str, required: bool) -> str:
@@ -277,28 +274,51 @@ class _Reader:
         if value is None and not required:
             return ""
         if not isinstance(value, str) or (required and not value):
-            raise self.fail(f"{where}.{key}", f"must be a non-empty string, found {_kind(value)}")
+            raise self.fail(_join(where, key), f"must be a non-empty string, {kind(value)}")
+        return value
+
+    def flag(self, parent: Mapping[str, Any], key: str, where: str, default: bool) -> bool:
+        """A JSON boolean: `"false"` or `0` would read as true, so they are errors."""
+        value = parent.get(key, default)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise self.fail(_join(where, key), f"must be true or false, {kind(value)}")
+        return value
+
+    def choice(self, value: str, allowed: frozenset[str], where: str, what: str) -> str:
+        if value not in allowed:
+            raise self.fail(
+                where,
+                f"is not {what} Pulumi has: {json.dumps(clip(value, 60))} "
+                f"(known: {', '.join(sorted(allowed))})",
+            )
         return value
 
     def strings(self, parent: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
-        values = self.list(parent, key, f"{where}.{key}")
-        if not all(isinstance(v, str) for v in values):
-            raise self.fail(f"{where}.{key}", "must be a list of property names")
+        values = self.list(parent, key, _join(where, key))
+        for i, value in enumerate(values):
+            if not isinstance(value, str):
+                raise self.fail(f"{_join(where, key)}[{i}]", f"must be a string, {kind(value)}")
         return tuple(values)
 
     def step(self, raw: Any, where: str) -> Step:
         step = self.object(raw, where)
+        op = self.choice(self.string(step, "op", where, True), OPS, f"{where}.op", "a step op")
+        urn = self.string(step, "urn", where, required=True)
+        if not urn.startswith(URN_PREFIX) or urn.count("::") < 3:
+            raise self.fail(f"{where}.urn", f"is not a Pulumi URN: {json.dumps(clip(urn, 120))}")
         detailed = step.get("detailedDiff")
         diffs: tuple[PropertyDiff, ...] | None = None
         if detailed is not None:
             entries = self.object(detailed, f"{where}.detailedDiff")
             diffs = tuple(
-                self.property_diff(path, value, f"{where}.detailedDiff[{path!r}]")
+                self.property_diff(path, value, f"{where}.detailedDiff[{json.dumps(path)}]")
                 for path, value in sorted(entries.items())
             )
         return Step(
-            op=self.string(step, "op", where, required=True),
-            urn=self.string(step, "urn", where, required=True),
+            op=op,
+            urn=urn,
             old=self.state(step.get("oldState"), f"{where}.oldState"),
             new=self.state(step.get("newState"), f"{where}.newState"),
             diff_reasons=self.strings(step, "diffReasons", where),
@@ -309,101 +329,68 @@ class _Reader:
     def property_diff(self, path: str, raw: Any, where: str) -> PropertyDiff:
         entry = self.object(raw, where)
         kind = self.string(entry, "kind", where, required=True)
-        return PropertyDiff(path=path, kind=kind, input_diff=bool(entry.get("inputDiff")))
+        return PropertyDiff(
+            path=path,
+            kind=self.choice(kind, DIFF_KINDS, f"{where}.kind", "a diff kind"),
+            input_diff=self.flag(entry, "inputDiff", where, default=False),
+        )
 
     def state(self, raw: Any, where: str) -> State | None:
         if raw is None:
             return None
         state = self.object(raw, where)
         import_id = state.get("importID")
+        if import_id is not None and not isinstance(import_id, str):
+            raise self.fail(f"{where}.importID", f"must be a string, {kind(import_id)}")
         return State(
             type=self.string(state, "type", where, required=False),
-            custom=bool(state.get("custom", True)),
+            custom=self.flag(state, "custom", where, default=True),
             inputs=self.object(state.get("inputs") or {}, f"{where}.inputs"),
             outputs=self.object(state.get("outputs") or {}, f"{where}.outputs"),
-            protect=bool(state.get("protect", False)),
-            retain_on_delete=bool(state.get("retainOnDelete", False)),
-            import_id=str(import_id) if import_id else None,
+            protect=self.flag(state, "protect", where, default=False),
+            retain_on_delete=self.flag(state, "retainOnDelete", where, default=False),
+            import_id=import_id or None,
             secret_outputs=frozenset(self.strings(state, "additionalSecretOutputs", where)),
         )
+
+    def no_resource_twice(self, steps: tuple[Step, ...]) -> None:
+        """Two changes of one resource would be counted twice: Pulumi plans one per URN."""
+        seen: dict[str, int] = {}
+        for i, step in enumerate(steps):
+            if step.op not in CHANGING_OPS:
+                continue
+            if step.urn in seen:
+                raise self.fail(
+                    f"steps[{i}].urn",
+                    f"is the same resource as steps[{seen[step.urn]}].urn "
+                    f"({json.dumps(clip(step.name, 80))}): one resource, two changes",
+                )
+            seen[step.urn] = i
 
     def diagnostic(self, raw: Any, where: str) -> Diagnostic:
         entry = self.object(raw, where)
         prefix = self.string(entry, "prefix", where, required=False)
         message = self.string(entry, "message", where, required=False)
+        severity = self.string(entry, "severity", where, required=False) or "info"
+        urn = self.string(entry, "urn", where, required=False) or None
         return Diagnostic(
-            severity=self.string(entry, "severity", where, required=False) or "info",
+            severity=self.choice(severity, SEVERITIES, f"{where}.severity", "a severity"),
             message=(prefix + message).strip(),
-            urn=self.string(entry, "urn", where, required=False) or None,
+            urn=urn,
         )
 
 
-def _kind(value: Any) -> str:
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def kind(value: Any) -> str:
+    """What was found instead, for a message: its JSON kind and a short, scrubbed view."""
     if value is None:
-        return "nothing"
-    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
-    return names.get(type(value), "a number" if isinstance(value, int | float) else "a value")
-
-
-# --- the event log --------------------------------------------------------------------------
-
-
-def read_events(path: Path) -> Events:
-    """Policy violations and the packs that ran, from `pulumi preview --event-log FILE`.
-
-    A last line cut off mid-object (the preview was killed) is tolerated and reported as an
-    incomplete log; a malformed line elsewhere is an error naming its line number."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise PreviewError(
-            f"{path}: no such file (the event log of the preview: "
-            "PULUMI_DEBUG_COMMANDS=true pulumi preview --event-log FILE)"
-        ) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise PreviewError(f"{path}: cannot be read: {err}") from None
-    violations: list[PolicyViolation] = []
-    packs: dict[str, str] = {}
-    finished = cut_off = False
-    numbered = [(n, line) for n, line in enumerate(lines, start=1) if line.strip()]
-    for index, (number, line) in enumerate(numbered):
-        try:
-            event = json.loads(line)
-        except json.JSONDecodeError as err:
-            if index == len(numbered) - 1:
-                cut_off = True
-                break
-            raise PreviewError(f"{path}:{number}: not a JSON engine event: {err.msg}") from None
-        if not isinstance(event, dict):
-            raise PreviewError(f"{path}:{number}: not a JSON engine event: {_kind(event)}")
-        if isinstance(policy := event.get("policyEvent"), dict):
-            violations.append(_violation(policy, f"{path}:{number}"))
-        if isinstance(summary := event.get("summaryEvent"), dict):
-            finished = True
-            found = summary.get("PolicyPacks") or {}
-            if isinstance(found, dict):
-                packs.update({str(k): str(v) for k, v in found.items()})
-    complete = finished and not cut_off
-    return Events(violations=tuple(violations), policy_packs=packs, complete=complete)
-
-
-_COLOR = re.compile(r"<\{%[^%]*%\}>")
-"""Pulumi's colour directives (`<{%fg 3%}>`), which an event's message may carry."""
-
-
-def _violation(policy: Mapping[str, Any], where: str) -> PolicyViolation:
-    def text(key: str) -> str:
-        value = policy.get(key)
-        return value.strip() if isinstance(value, str) else ""
-
-    if not text("policyName"):
-        raise PreviewError(f"{where}: a policyEvent without a policyName")
-    version = text("policyPackVersionTag") or text("policyPackVersion")
-    pack = f"{text('policyPackName')} {version}".strip()
-    return PolicyViolation(
-        policy=text("policyName"),
-        pack=pack,
-        level=text("enforcementLevel") or "mandatory",
-        message=_COLOR.sub("", text("message")),
-        urn=text("resourceUrn") or None,
-    )
+        return "found nothing"
+    names = {dict: "an object", list: "a list", bool: "a boolean"}
+    if type(value) in names:
+        return f"found {names[type(value)]}"
+    if isinstance(value, str):  # only the head is shown: never serialise a huge string whole
+        return f"found a string {clip(json.dumps(value[:CLIP_MARGIN], ensure_ascii=False), 60)}"
+    return f"found a number {clip(json.dumps(value), 60)}"

@@ -33,6 +33,7 @@ from typing import Any, TextIO
 from stackctl import provenance
 from stackctl.engine import Graph, evaluate
 from stackctl.errors import StackctlError
+from stackctl.scrub import scrub
 
 PASSED = 0
 REFUSED = 3
@@ -210,7 +211,7 @@ def stack_outputs(stack: str, root: Path) -> dict[str, Any]:
     except OSError as err:
         raise PromoteError(f"`{shown}` could not be run: {err.strerror or err}") from None
     if done.returncode != 0:
-        said = "\n".join(done.stderr.strip().splitlines()[-10:]) or "(nothing on stderr)"
+        said = scrub("\n".join(done.stderr.strip().splitlines()[-10:])) or "(nothing on stderr)"
         raise PromoteError(f"`{shown}` failed (exit {done.returncode}):\n{said}")
     try:
         outputs = json.loads(done.stdout)

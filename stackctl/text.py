@@ -7,38 +7,39 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+from contract import DOCKERHUB_REPOSITORY, Docker, Gcp, GitLab
 from stackctl.engine import Graph, Resource
 
 KEY_INPUTS: dict[str, tuple[str, ...]] = {
-    "gitlab:index/project:Project": ("path", "visibilityLevel", "packageRegistryAccessLevel"),
-    "gitlab:index/branchProtection:BranchProtection": (
+    GitLab.PROJECT: ("path", "visibilityLevel", "packageRegistryAccessLevel"),
+    GitLab.BRANCH_PROTECTION: (
         "branch",
         "pushAccessLevel",
         "mergeAccessLevel",
         "allowForcePush",
     ),
-    "gitlab:index/tagProtection:TagProtection": ("tag", "createAccessLevel"),
-    "gitlab:index/projectContainerRepositoryProtection:ProjectContainerRepositoryProtection": (
+    GitLab.TAG_PROTECTION: ("tag", "createAccessLevel"),
+    GitLab.REGISTRY_PROTECTION: (
         "repositoryPathPattern",
         "minimumAccessLevelForPush",
     ),
-    "gitlab:index/projectPackageProtectionRule:ProjectPackageProtectionRule": (
+    GitLab.PACKAGE_PROTECTION: (
         "packageNamePattern",
         "packageType",
         "minimumAccessLevelForPush",
     ),
-    "gitlab:index/projectAccessToken:ProjectAccessToken": (
+    GitLab.ACCESS_TOKEN: (
         "scopes",
         "accessLevel",
         "rotationConfiguration.expirationDays",
     ),
-    "gitlab:index/projectPushMirror:ProjectPushMirror": (
+    GitLab.PUSH_MIRROR: (
         "url",
         "onlyProtectedBranches",
         "keepDivergentRefs",
     ),
-    "gitlab:index/pipelineTrigger:PipelineTrigger": ("project",),
-    "gitlab:index/projectVariable:ProjectVariable": (
+    GitLab.PIPELINE_TRIGGER: ("project",),
+    GitLab.VARIABLE: (
         "project",
         "key",
         "value",
@@ -46,28 +47,28 @@ KEY_INPUTS: dict[str, tuple[str, ...]] = {
         "protected",
         "hidden",
     ),
-    "gitlab:index/projectJobTokenScope:ProjectJobTokenScope": ("project", "targetProjectId"),
-    "gitlab:index/projectDeployToken:ProjectDeployToken": ("project", "scopes", "expiresAt"),
-    "gcp:projects/serviceIdentity:ServiceIdentity": ("service",),
-    "gcp:secretmanager/secret:Secret": ("secretId",),
-    "gcp:secretmanager/secretVersion:SecretVersion": ("secretData",),
-    "gcp:secretmanager/secretIamMember:SecretIamMember": ("secretId", "role", "member"),
-    "gcp:artifactregistry/repository:Repository": (
+    GitLab.JOB_TOKEN_SCOPE: ("project", "targetProjectId"),
+    GitLab.DEPLOY_TOKEN: ("project", "scopes", "expiresAt"),
+    Gcp.SERVICE_IDENTITY: ("service",),
+    Gcp.SECRET: ("secretId",),
+    Gcp.SECRET_VERSION: ("secretData",),
+    Gcp.SECRET_IAM_MEMBER: ("secretId", "role", "member"),
+    Gcp.REPOSITORY: (
         "location",
         "repositoryId",
         "mode",
         "upstream=remoteRepositoryConfig.dockerRepository.customRepository.uri",
     ),
-    "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": ("workloadIdentityPoolId",),
-    "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": (
+    Gcp.WIF_POOL: ("workloadIdentityPoolId",),
+    Gcp.WIF_PROVIDER: (
         "workloadIdentityPoolProviderId",
         "issuer=oidc.issuerUri",
         "audiences=oidc.allowedAudiences",
         "attributeCondition",
     ),
-    "gcp:serviceaccount/account:Account": ("accountId",),
-    "gcp:serviceaccount/iAMMember:IAMMember": ("role", "member"),
-    "gcp:cloudrunv2/service:Service": (
+    Gcp.SERVICE_ACCOUNT: ("accountId",),
+    Gcp.SERVICE_ACCOUNT_IAM_MEMBER: ("role", "member"),
+    Gcp.SERVICE: (
         "location",
         "name",
         "min=template.scaling.minInstanceCount",
@@ -80,24 +81,24 @@ KEY_INPUTS: dict[str, tuple[str, ...]] = {
         "ingress",
         "deletionProtection",
     ),
-    "gcp:cloudrunv2/serviceIamMember:ServiceIamMember": ("location", "name", "role", "member"),
-    "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup": (
+    Gcp.SERVICE_IAM_MEMBER: ("location", "name", "role", "member"),
+    Gcp.NEG: (
         "region",
         "networkEndpointType",
         "service=cloudRun.service",
     ),
-    "gcp:compute/backendService:BackendService": ("protocol", "loadBalancingScheme"),
-    "gcp:compute/uRLMap:URLMap": ("defaultService",),
-    "gcp:compute/managedSslCertificate:ManagedSslCertificate": ("domains=managed.domains",),
-    "gcp:compute/targetHttpsProxy:TargetHttpsProxy": ("urlMap", "sslCertificates"),
-    "gcp:compute/globalAddress:GlobalAddress": ("ipVersion", "addressType"),
-    "gcp:compute/globalForwardingRule:GlobalForwardingRule": (
+    Gcp.BACKEND_SERVICE: ("protocol", "loadBalancingScheme"),
+    Gcp.URL_MAP: ("defaultService",),
+    Gcp.CERTIFICATE: ("domains=managed.domains",),
+    Gcp.HTTPS_PROXY: ("urlMap", "sslCertificates"),
+    Gcp.GLOBAL_ADDRESS: ("ipVersion", "addressType"),
+    Gcp.FORWARDING_RULE: (
         "target",
         "portRange",
         "loadBalancingScheme",
     ),
-    "pulumi:providers:docker": ("registryAuth",),
-    "pulumi-python:dynamic/dockerhub:Repository": ("namespace", "name", "visibility"),
+    Docker.PROVIDER: ("registryAuth",),
+    DOCKERHUB_REPOSITORY: ("namespace", "name", "visibility"),
 }
 """Per type, the inputs worth a glance: dotted paths (a number indexes a list), optionally
 `label=path`; other types show their short scalars."""

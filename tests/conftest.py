@@ -55,9 +55,11 @@ MINIMAL_CONFIG: dict[str, object] = {
     "aigw-delivery:gcp": {},
     "aigw-delivery:fleets": {},
     "aigw-delivery:runway": {},
+    "pulumi:disable-default-providers": [],
 }
 """Every key `Pulumi.yaml` requires, with empty values: enough for the CLI's own checks, for
-tests whose program does not read settings."""
+tests whose program does not read settings. Their resources use default providers, which
+the project disables for real stacks (tests/test_providers.py)."""
 
 
 @pytest.fixture

@@ -83,3 +83,36 @@ def test_every_component_is_a_delivery_component() -> None:
 def test_the_checker_would_see_a_config_read_at_import() -> None:
     tree = ast.parse("import pulumi\nREGION = pulumi.Config().get('region')\n")
     assert any("Config" in _names(c) for c in _module_level_calls(tree))
+
+
+def _imported_modules(tree: ast.Module) -> set[str]:
+    """Every module an `import` or `from ... import` names (relative imports as written)."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+    return found
+
+
+CONTRACT_READERS = [
+    *PROGRAM,
+    ROOT / "contract.py",
+    *sorted((ROOT / "policy").rglob("*.py")),
+]
+
+
+@pytest.mark.parametrize("path", CONTRACT_READERS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_program_and_the_policy_pack_never_import_stackctl(path: Path) -> None:
+    """`pulumi up` imports the program and the CLI loads the pack without the tools: what they
+    share with `stackctl` is in contract.py, never in `stackctl` itself."""
+    tooling = {
+        m for m in _imported_modules(ast.parse(path.read_text())) if m.split(".")[0] == "stackctl"
+    }
+    assert not tooling, f"{path.relative_to(ROOT)} imports {sorted(tooling)}"
+
+
+def test_the_import_check_sees_both_forms_of_import() -> None:
+    tree = ast.parse("import stackctl.engine\nfrom stackctl import provenance\nfrom . import x\n")
+    assert _imported_modules(tree) == {"stackctl.engine", "stackctl"}

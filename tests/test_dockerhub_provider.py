@@ -12,18 +12,13 @@ from __future__ import annotations
 
 import base64
 import importlib
-import re
 import socket
 import time
-import types
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import urllib3.util.retry
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
-from pytest_httpserver import HTTPServer
 
 from components import dockerhub_api
 from components.dockerhub import DockerHubRepositoryProvider
@@ -31,12 +26,13 @@ from components.dockerhub_api import DockerHubAuthError, DockerHubError, HttpPol
 from stackctl.engine import describe_dynamic_provider
 from tests.fake_dockerhub import BEARER, TOKEN, USERNAME, FakeHub
 
+# The fake on 127.0.0.1 and its fixtures (`server`, `hub`, `sleeps`).
+pytest_plugins = ["tests.dockerhub_fixtures"]
+
 NS = "gitlabtest"
 REPO = f"/v2/namespaces/{NS}/repositories/model-gateway$"
 CREATE = f"/v2/namespaces/{NS}/repositories$"
 LOGIN = "/v2/auth/token$"
-# Production policy, except the read timeout: a timeout test waits it out for real.
-POLICY = HttpPolicy(read_timeout=0.1)
 
 
 def props(**overrides: Any) -> dict[str, Any]:
@@ -48,37 +44,6 @@ def props(**overrides: Any) -> dict[str, Any]:
         "fullDescription": "# AI Gateway\n\nPulled by self-hosted customers.",
     }
     return {k: v for k, v in {**base, **overrides}.items() if v is not None}
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[HTTPServer]:
-    # Threaded: a request held back to provoke a client timeout must not block the retry.
-    srv = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    srv.start()
-    yield srv
-    srv.clear()
-    srv.stop()
-
-
-@pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The waits urllib3 asked for between retries (recorded instead of slept)."""
-    recorded: list[float] = []
-    clock = types.SimpleNamespace(sleep=recorded.append, time=time.time)
-    monkeypatch.setattr(urllib3.util.retry, "time", clock)
-    return recorded
-
-
-@pytest.fixture
-def hub(server: HTTPServer, monkeypatch: pytest.MonkeyPatch, sleeps: list[float]) -> FakeHub:
-    fake = FakeHub()
-    server.clear()
-    server.expect_request(re.compile(".*")).respond_with_handler(fake.handle)
-    monkeypatch.setenv("DOCKERHUB_API_URL", server.url_for("/").rstrip("/"))
-    monkeypatch.setenv("DOCKERHUB_USERNAME", USERNAME)
-    monkeypatch.setenv("DOCKERHUB_TOKEN", TOKEN)
-    monkeypatch.setattr(dockerhub_api, "DEFAULT_POLICY", POLICY)
-    return fake
 
 
 provider = DockerHubRepositoryProvider()
@@ -141,7 +106,7 @@ def test_create_updates_a_different_repository_and_says_so(
     assert "shortDescription, visibility" in warning
     assert hub.created == {}
     assert hub.count("PATCH") == 1
-    assert hub.count("POST", "/privacy/$") == 1
+    assert hub.count("POST", "/privacy$") == 1
 
 
 def test_already_exists_on_create_adopts_what_another_writer_created(hub: FakeHub) -> None:
@@ -237,7 +202,7 @@ def test_5xx_without_end_gives_up_after_six_tries(hub: FakeHub, sleeps: list[flo
 def test_a_create_whose_answer_times_out_is_not_made_twice(hub: FakeHub) -> None:
     """The server creates the repository but its answer never arrives: the retried POST hears
     "already exists", the provider reads the repository and adopts it."""
-    hub.fail("POST", CREATE, None, delay=0.3, process=True)
+    hub.fail("POST", CREATE, None, delay=1.5, process=True)
     result = provider.create(props())
     assert result.id == f"{NS}/model-gateway"
     assert hub.created == {f"{NS}/model-gateway": 1}
@@ -249,12 +214,12 @@ def test_a_create_whose_answer_times_out_is_not_made_twice(hub: FakeHub) -> None
 def test_a_server_that_never_answers_in_time_fails_naming_the_timeout(
     hub: FakeHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(dockerhub_api, "DEFAULT_POLICY", HttpPolicy(read_timeout=0.05, retries=1))
-    hub.fail("GET", REPO, None, delay=0.15, times=2)
+    monkeypatch.setattr(dockerhub_api, "DEFAULT_POLICY", HttpPolicy(read_timeout=0.5, retries=1))
+    hub.fail("GET", REPO, None, delay=0.8, times=2)
     with pytest.raises(DockerHubError) as caught:
         provider.read(f"{NS}/model-gateway", props())
     assert str(caught.value).startswith(f"read {NS}/model-gateway: no answer from Docker Hub at")
-    assert str(caught.value).endswith("after 2 tries: no answer within the read timeout (0.05 s)")
+    assert str(caught.value).endswith("after 2 tries: no answer within the read timeout (0.5 s)")
     assert hub.count("GET", REPO) == 2
 
 
@@ -285,7 +250,7 @@ def test_401_on_login_fails_at_once_naming_the_credentials(
         provider.create(props())
     message = str(caught.value)
     assert message.startswith(
-        "Docker Hub refused the credentials in DOCKERHUB_USERNAME and DOCKERHUB_TOKEN "
+        "log in: Docker Hub refused the credentials in DOCKERHUB_USERNAME and DOCKERHUB_TOKEN "
         f"(user '{USERNAME}', 401 UNAUTHORIZED)"
     )
     assert "dckr_pat_WRONG" not in message

@@ -40,6 +40,7 @@ def test_every_fleet_has_one_service_per_configured_region(stack_graph: Graph) -
 @pytest.mark.parametrize("stack", ["staging", "prod"])
 def test_services_carry_the_fleets_settings(stack: str, request: pytest.FixtureRequest) -> None:
     graph: Graph = request.getfixturevalue(stack)
+    project = stack_config(stack)["aigw-delivery:gcp"]["projectId"]
     for fleet_id, settings in fleets(stack).items():
         for service in services_of(graph, fleet_id).values():
             template = service.inputs["template"]
@@ -51,7 +52,7 @@ def test_services_carry_the_fleets_settings(stack: str, request: pytest.FixtureR
             assert template["timeout"] == f"{settings['timeoutSeconds']}s"
             assert template["executionEnvironment"] == "EXECUTION_ENVIRONMENT_GEN2"
             assert template["serviceAccount"] == (
-                f"{fleet_id}-runtime@{service.inputs['project']}.iam.gserviceaccount.com"
+                f"{fleet_id}-runtime@{project}.iam.gserviceaccount.com"
             )
             resources = container(service)["resources"]
             assert resources == {

@@ -6,7 +6,7 @@ same python-gitlab calls the CI job makes.
 
 from __future__ import annotations
 
-import os
+import json
 from pathlib import Path
 
 import pytest
@@ -14,8 +14,8 @@ from gitlab import utils as gitlab_utils
 from pytest_httpserver import HTTPServer
 
 from stackctl.cli import main
+from stackctl.note import marker
 from stackctl.notes import NoteError, post, target_from
-from stackctl.report import marker
 from tests.fake_gitlab import BOT, HUMAN, TOKEN, FakeGitLab
 
 PREVIEWS = Path(__file__).parent / "previews"
@@ -160,7 +160,8 @@ def test_the_target_never_shows_its_token() -> None:
     with pytest.raises(NoteError, match="CI_MERGE_REQUEST_IID must be a number"):
         target_from(
             {
-                **{k: "x" for k in ("CI_SERVER_URL", "CI_PROJECT_ID")},
+                "CI_SERVER_URL": "https://gitlab.com",
+                "CI_PROJECT_ID": "1",
                 "CI_MERGE_REQUEST_IID": "!2",
                 "PREVIEW_NOTE_TOKEN": "t",
             }
@@ -194,17 +195,49 @@ def test_an_unreachable_gitlab_is_retried_then_a_clear_error(
     assert len(waits) == 10  # python-gitlab's backoff: 0.1 s doubling, about 100 s in all
 
 
-def test_a_note_over_gitlabs_limit_is_cut_and_points_at_the_artifact(
-    gitlab: FakeGitLab,
+def test_a_report_over_gitlabs_limit_is_posted_shortened_with_summary_and_warnings_whole(
+    gitlab: FakeGitLab, tmp_path: Path
 ) -> None:
-    line = "  ~ template.containers[0].envs[1].value: " + "x" * 60
-    body = "\n".join([marker("staging"), "<details><summary>Changes</summary>", "```diff"])
-    body += "\n" + "\n".join([line] * 20_000)
-    post(body, marker("staging"), target_from(os.environ))
+    stem = "urn:pulumi:staging::aigw-delivery::gitlab:index/projectVariable:ProjectVariable::"
+    deletes = [
+        {"op": "delete", "urn": f"{stem}old-{i}", "oldState": {"type": "x", "custom": True}}
+        for i in range(300)
+    ]
+    chatter = [
+        {"severity": "warning", "message": f"warning {i}: " + "x" * 9_000} for i in range(200)
+    ]
+    document = tmp_path / "huge.json"
+    document.write_text(json.dumps({"steps": deletes, "diagnostics": chatter}))
+    code = main(
+        [
+            *("report", str(document), "--stack", "staging"),
+            *("--out-dir", str(tmp_path / "staging"), "--no-diagram", "--post"),
+        ]
+    )
+    assert code == 0
     [posted] = bodies_of(gitlab, "staging")
+    assert posted == (tmp_path / "staging" / "note.md").read_text()
     assert len(posted) <= 1_000_000
-    assert posted.endswith("The whole report is `note.md` in the job's artifacts._\n")
-    assert "```\n</details>\n\n_The note was cut here" in posted
+    assert "**Plan:** 0 to create, 0 to update, 0 to replace, 300 to delete." in posted
+    assert "> **This change has 300 deletes:**" in posted
+    assert all(f"**`old-{i}`**" in posted for i in range(300))  # the warning block is whole
+    assert "more diagnostics not shown: the note would pass GitLab's limit" in posted
+    assert "[cut: 9,01" in posted  # each long message says it was cut
+
+
+def test_a_server_url_with_a_password_is_refused_without_showing_it(
+    capsys: pytest.CaptureFixture[str],
+    gitlab: FakeGitLab,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CI_SERVER_URL", "https://bot:Hunter2-Secret/x@gitlab.example.com")
+    assert report(tmp_path, "empty.json", "staging") == 1
+    out, err = capsys.readouterr()
+    assert "CI_SERVER_URL must be the GitLab server's URL" in err
+    assert "without a user or password" in err
+    assert "Hunter2" not in out + err
+    assert gitlab.requests == []
 
 
 def test_an_unreadable_preview_replaces_the_note_instead_of_leaving_it_stale(
@@ -225,3 +258,60 @@ def test_an_unreadable_preview_replaces_the_note_instead_of_leaving_it_stale(
     assert "**No report**: the preview's output could not be read" in body
     assert "is truncated" in body
     assert not (tmp_path / "staging" / "plan.json").exists()
+
+
+def test_an_unreadable_preview_quoting_a_credential_posts_no_credential(
+    gitlab: FakeGitLab, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hostile = tmp_path / "preview.json"
+    urn = "urn:pulumi:s::p::t::n"
+    hostile.write_text(json.dumps({"steps": [{"op": "glpat-ZQXcanary0123456789ab", "urn": urn}]}))
+    code = main(
+        [
+            *("report", str(hostile), "--stack", "staging"),
+            *("--out-dir", str(tmp_path / "staging"), "--no-diagram", "--post"),
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "steps[0].op is not a step op Pulumi has" in err
+    [body] = bodies_of(gitlab, "staging")
+    assert 'steps[0].op is not a step op Pulumi has: "[secret]"' in body
+    assert "ZQX" not in out + err + body + (tmp_path / "staging" / "note.md").read_text()
+
+
+def test_an_unreadable_preview_that_cannot_be_posted_says_both(
+    gitlab: FakeGitLab,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("PREVIEW_NOTE_TOKEN")
+    (tmp_path / "preview.json").write_text("")
+    code = main(
+        [
+            *("report", str(tmp_path / "preview.json"), "--stack", "staging"),
+            *("--out-dir", str(tmp_path / "staging"), "--no-diagram", "--post"),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("error: ") == 1
+    assert "preview.json is empty" in err
+    assert "and the note saying so could not be posted: --post needs PREVIEW_NOTE_TOKEN" in err
+
+
+@pytest.mark.parametrize("variable", ["CI_PROJECT_ID", "CI_MERGE_REQUEST_IID", "CI_SERVER_URL"])
+def test_a_token_pasted_into_the_wrong_variable_is_never_shown(
+    gitlab: FakeGitLab,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+) -> None:
+    monkeypatch.setenv(variable, "corp-ZQX-pasted-token")
+    assert report(tmp_path, "empty.json", "staging") == 1
+    out, err = capsys.readouterr()
+    assert f"error: {variable} must be" in err
+    assert "ZQX" not in out + err
+    assert gitlab.requests == []

@@ -17,8 +17,9 @@ from stackctl.engine import ROOT
 from stackctl.policy_config import POLICY_DIR, load_policy_config
 from tests.policy_harness import RealAnalyzer, settings
 
-# What `python -m pulumi.policy <engine> .` does in policy/ (pulumi/policy/__main__.py), with
-# PolicyPack replaced by a recorder so that no server starts.
+# `python -u -m pulumi.policy <engine> .` run in policy/, as the CLI runs a Python pack
+# (pulumi/pulumi sdk/python/cmd/pulumi-language-python/main.go, RunPlugin), with PolicyPack
+# replaced by a recorder so that no server starts.
 RUN_AS_THE_CLI = textwrap.dedent(
     """
     import json, os, runpy, sys
@@ -28,13 +29,21 @@ RUN_AS_THE_CLI = textwrap.dedent(
         def __init__(self, **kwargs):
             seen.update(kwargs)
     pulumi_policy.PolicyPack = Recorder
-    runpy.run_path(".", run_name="__main__")
+    root = sys.argv[1]
+    root_before = any(os.path.abspath(p or ".") == root for p in sys.path)
+    # The CLI's own command line: `python -u -m pulumi.policy <engine> <pack dir>`.
+    sys.argv = ["pulumi.policy", "127.0.0.1:0", "."]
+    try:
+        runpy.run_module("pulumi.policy", run_name="__main__", alter_sys=True)
+    except SystemExit as done:
+        assert done.code == 0, done.code
     print(json.dumps({
         "name": seen["name"],
         "level": seen["enforcement_level"].value,
         "policies": [p.name for p in seen["policies"]],
         "delivery": sys.modules["delivery"].__file__,
-        "root_on_path": any(os.path.abspath(p or ".") == sys.argv[1] for p in sys.path),
+        "root_before": root_before,
+        "contract": sys.modules["contract"].__file__,
     }))
     """
 )
@@ -42,7 +51,8 @@ RUN_AS_THE_CLI = textwrap.dedent(
 
 def test_the_cli_entry_point_builds_the_pack_from_inside_policy_dir() -> None:
     """The CLI runs policy/ with policy/ (not the repository root) on sys.path: the entry
-    point must import the policies as `delivery`, and get the very same policies."""
+    point must import the policies as `delivery`, and get the very same policies, with the
+    repository's contract.py (policy/_root.py puts the root on the path)."""
     done = subprocess.run(
         [sys.executable, "-c", RUN_AS_THE_CLI, str(ROOT)],
         cwd=POLICY_DIR,
@@ -57,7 +67,8 @@ def test_the_cli_entry_point_builds_the_pack_from_inside_policy_dir() -> None:
     assert pack["level"] == "mandatory"
     assert pack["policies"] == [p.name for p in POLICIES]
     assert pack["delivery"] == str(POLICY_DIR / "delivery" / "__init__.py")
-    assert pack["root_on_path"] is False
+    assert pack["root_before"] is False
+    assert pack["contract"] == str(ROOT / "contract.py")
 
 
 def test_every_policy_is_mandatory_named_and_described_once() -> None:

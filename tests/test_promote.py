@@ -158,6 +158,16 @@ def test_the_gate_refuses_a_graph_that_is_not_the_one_staging_applied(
             "error: failed to load checkpoint",
         ),
         (
+            lambda d: (
+                (d / "staging.exit").write_text("255"),
+                (d / "staging.stderr").write_text(
+                    "error: cannot log in to https://ci:glpat-0123456789abcdefghij@gitlab.com\n"
+                ),
+            ),
+            "`pulumi stack output --json --stack staging` failed (exit 255):\n"
+            "error: cannot log in to https://[secret]@gitlab.com",
+        ),
+        (
             lambda d: (d / "staging.json").write_text('{"delivery": {"revision": '),
             "`pulumi stack output --json --stack staging` printed something that is not JSON",
         ),
@@ -170,7 +180,13 @@ def test_the_gate_refuses_a_graph_that_is_not_the_one_staging_applied(
             "staging's `delivery` output is not what this program exports",
         ),
     ],
-    ids=["cli-fails", "truncated", "not-an-object", "malformed-record"],
+    ids=[
+        "cli-fails",
+        "cli-fails-quoting-a-credential",
+        "truncated",
+        "not-an-object",
+        "malformed-record",
+    ],
 )
 def test_what_the_gate_cannot_read_is_an_error(outputs: Path, setup, message: str) -> None:
     setup(outputs)

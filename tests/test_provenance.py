@@ -15,9 +15,10 @@ import re
 import pytest
 
 from components.settings import SettingsError, parse_settings
+from contract import GRAPH_HASH_ENV, NOT_FROM_CI, REVISION_ENV
 from stackctl.cli import main
 from stackctl.engine import Graph
-from stackctl.provenance import GRAPH_HASH_ENV, NOT_FROM_CI, REVISION_ENV, graph_hash
+from stackctl.provenance import graph_hash
 from tests.conftest import stack_config
 
 COMMIT = "3f2c1e0d9b8a7968574635241302f1e0d9c8b7a6"
@@ -65,6 +66,35 @@ def test_malformed_values_are_named_with_the_config_problems() -> None:
     assert '  - CI_COMMIT_SHA (environment) = "main": must be a full commit SHA' in message
     assert '  - AIGW_GRAPH_HASH (environment) = "abc": must be the 64 hex digits' in message
     assert "  - aigw-delivery:environment" in message
+
+
+@pytest.mark.parametrize(
+    ("environ", "shown", "hidden"),
+    [
+        (
+            {REVISION_ENV: "glpat-CANARYxY9zQ3mK7pL2vN8"},
+            f"{REVISION_ENV} (environment) = [secret]",
+            "glpat-",
+        ),
+        (
+            {GRAPH_HASH_ENV: "dckr_pat_CANARYq8Lm3Nz7"},
+            f"{GRAPH_HASH_ENV} (environment) = [secret]",
+            "dckr_pat_",
+        ),
+        (
+            {REVISION_ENV: "https://ci:hunter2@gitlab.com"},
+            f'{REVISION_ENV} (environment) = "https://gitlab.com": must be a full commit SHA',
+            "hunter2",
+        ),
+    ],
+)
+def test_a_credential_in_a_provenance_variable_is_never_shown(
+    environ: dict[str, str], shown: str, hidden: str
+) -> None:
+    with pytest.raises(SettingsError) as caught:
+        parse_settings(raw(), environ={**TOKEN, **environ}, dry_run=True)
+    assert shown in str(caught.value)
+    assert hidden not in str(caught.value)
 
 
 def test_each_stack_exports_where_it_was_applied_from(stack_graph: Graph) -> None:

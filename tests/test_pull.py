@@ -140,7 +140,7 @@ def test_cloud_run_runs_the_image_by_digest_through_its_regions_repository(
         image = service.inputs["template"]["containers"][0]["image"]
         digest = stack_graph.outputs["imageDigests"][fleet_id]
         path = stack_graph.outputs["containerRegistries"][registry].split("/", 1)[1]
-        project = repository.inputs["project"]
+        project = stack_config(stack_graph.stack)["aigw-delivery:gcp"]["projectId"]
         assert image == f"{region}-docker.pkg.dev/{project}/gitlab-{registry}/{path}@{digest}"
         assert repository.urn in service.dependencies
 

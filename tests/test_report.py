@@ -1,6 +1,6 @@
 """`stackctl report`: the merge-request note and the widget counts from recorded previews.
 
-The documents in tests/previews/ follow `pulumi preview --json` (DESIGN.md section 9), one
+The documents in tests/previews/ follow `pulumi preview --json` (Pulumi's `PreviewDigest`), one
 per situation a reviewer meets; each note is checked in full against the `.note.md` beside
 it, which is also how a reviewer sees what the note looks like. After an intended change to
 the note, rewrite them with `STACKCTL_WRITE_NOTES=1 make test` and review the diff.
@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from stackctl import diagram, report
+from stackctl import diagram, plan
 from stackctl.cli import main
 from stackctl.engine import Graph
-from stackctl.preview import PreviewError, parse, read_events
+from stackctl.events import read_events
+from stackctl.note import render
+from stackctl.preview import PreviewError, parse
 
 PREVIEWS = Path(__file__).parent / "previews"
 
@@ -32,6 +34,7 @@ CASES = {
     "failed": ("prod", False, 2, None),
     "policy": ("staging", True, 2, None),
     "empty": ("prod", False, 0, {"create": 0, "update": 0, "delete": 0}),
+    "hostile": ("staging", True, 0, {"create": 1, "update": 1, "delete": 0}),
 }
 
 SECRETS_IN_THE_DOCUMENTS = [
@@ -40,6 +43,8 @@ SECRETS_IN_THE_DOCUMENTS = [
     "glpat-NewValueNotSecret0001",  # a provider-secret property given in plain text
     "us-east4,europe-west2",  # the old value of a variable that becomes secret
     "abcdefghijklmnopqrstuvwxyz012345",  # a bearer token quoted by a provider
+    "Hostile",  # tokens in a URL, split by colour codes, after PRIVATE-TOKEN (hostile.json)
+    "p/ss@w0rd",  # a URL password with "/" and "@", in a value and a policy message
 ]
 
 
@@ -183,10 +188,10 @@ def test_long_parts_are_folded() -> None:
             "detailedDiff": {f"p{j}": {"kind": "update", "inputDiff": True} for j in range(props)},
         }
 
-    few = report.render(parse(json.dumps({"steps": [update(0, 12)]})), "staging")
+    few = render(parse(json.dumps({"steps": [update(0, 12)]})), "staging")
     assert "<details><summary><code>~ update</code>" in few
     assert "· 12 properties</summary>" in few
-    many = report.render(parse(json.dumps({"steps": [update(i, 1) for i in range(20)]})), "s")
+    many = render(parse(json.dumps({"steps": [update(i, 1) for i in range(20)]})), "s")
     assert "<details><summary><b>Changes (20 resources)</b></summary>" in many
     assert "##### Changes" not in many
 
@@ -198,20 +203,20 @@ def test_messages_cannot_break_out_of_their_block() -> None:
             {"message": "```\n</details>\n# injected\n```", "severity": "error"},
         ],
     }
-    note = report.render(parse(json.dumps(document)), "staging")
+    note = render(parse(json.dumps(document)), "staging")
     assert "  ````text\n  ```\n  </details>\n  # injected\n  ```\n  ````\n" in note
 
 
 def test_the_diagram_highlights_what_changes(staging: Graph) -> None:
     document = parse((PREVIEWS / "updates.json").read_text())
-    urns = report.highlight([r.urn for r in staging.resources], document)
+    urns = plan.highlight([r.urn for r in staging.resources], document)
     assert {u.rsplit("::", 1)[-1] for u in urns} == {
         "security-project",
         "aigw-us-east4-service",
         "dockerhub-model-gateway-self-hosted",
     }
     drawn = diagram.mermaid(staging, urns)
-    note = report.render(document, "staging", diagram=drawn)
+    note = render(document, "staging", diagram=drawn)
     assert "<details><summary>Delivery diagram (changed parts highlighted)</summary>" in note
     assert f"```mermaid\n{drawn}\n```" in note
     fleet = diagram.aliases(diagram.delivery(staging))["F_aigw"]
@@ -260,10 +265,14 @@ def test_the_footer_names_the_commit_and_pipeline(
         ('{"steps": [{"op": "update"}]}', "steps[0].urn must be a non-empty string"),
         ('{"steps": {"op": "update"}}', "steps must be a list, found an object"),
         (
-            '{"steps": [{"op": "update", "urn": "u", "detailedDiff": {"a": "update"}}]}',
-            "steps[0].detailedDiff['a'] must be an object, found a string",
+            '{"steps": [{"op": "update", "urn": "urn:pulumi:s::p::t::n", '
+            '"detailedDiff": {"a": 1}}]}',
+            'steps[0].detailedDiff["a"] must be an object, found a number 1',
         ),
-        ('{"changeSummary": {"create": "1"}}', "changeSummary must map each op to a count"),
+        (
+            '{"changeSummary": {"create": "1"}}',
+            'changeSummary.create must be a count, found a string "1"',
+        ),
     ],
 )
 def test_unreadable_previews_are_one_clear_error_and_exit_1(
@@ -296,7 +305,7 @@ def test_an_event_log_cut_off_mid_line_is_read_and_called_incomplete(tmp_path: P
         "project-described",
     ]
     assert not events.complete
-    note = report.render(parse((PREVIEWS / "policy.json").read_text()), "staging", events=events)
+    note = render(parse((PREVIEWS / "policy.json").read_text()), "staging", events=events)
     assert "The preview's event log ends early" in note
 
 

@@ -10,6 +10,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
+PROJECT = "aigw-delivery"
+"""The Pulumi project (`Pulumi.yaml`'s `name`): the namespace of every config key."""
+
 
 class Model(BaseModel):
     """Strict, camelCase, closed: a typo in a key or a string where a number belongs fails."""

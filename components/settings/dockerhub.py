@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator
@@ -10,31 +11,32 @@ from components import dockerhub_names
 from components.settings.base import Model
 
 
-def _dockerhub_namespace(value: str) -> str:
-    problem = dockerhub_names.namespace_problem(value)
-    if problem:
-        raise ValueError(problem)
-    return value
+def _rule(problem: Callable[[str], str | None]) -> AfterValidator:
+    """A pydantic validator from one of `dockerhub_names`' rules, the ones the provider's
+    `check` applies too, so config and resource inputs are refused alike."""
+
+    def validate(value: str) -> str:
+        found = problem(value)
+        if found:
+            raise ValueError(found)
+        return value
+
+    return AfterValidator(validate)
 
 
-def _dockerhub_repository(value: str) -> str:
-    problem = dockerhub_names.repository_problem(value)
-    if problem:
-        raise ValueError(problem)
-    return value
+_dockerhub_namespace = _rule(dockerhub_names.namespace_problem)
+_dockerhub_repository = _rule(dockerhub_names.repository_problem)
+_short_description = _rule(dockerhub_names.short_description_problem)
+_full_description = _rule(dockerhub_names.full_description_problem)
 
 
 class DockerHubRepositorySettings(Model):
     """One Docker Hub repository. A description left unset is not managed: adopting a live
     repository then keeps the description it has."""
 
-    name: Annotated[str, AfterValidator(_dockerhub_repository)] | None = None
-    short_description: (
-        Annotated[str, Field(max_length=dockerhub_names.SHORT_DESCRIPTION_MAX)] | None
-    ) = None
-    full_description: (
-        Annotated[str, Field(max_length=dockerhub_names.FULL_DESCRIPTION_MAX)] | None
-    ) = None
+    name: Annotated[str, _dockerhub_repository] | None = None
+    short_description: Annotated[str, _short_description] | None = None
+    full_description: Annotated[str, _full_description] | None = None
     visibility: Literal["public", "private"] = "public"
 
 
@@ -44,8 +46,8 @@ class DockerHubSettings(Model):
     Repositories are keyed by a stable name (the key names the resource; `name` defaults to
     it), so renaming a repository on Docker Hub is a change of `name`, not a new resource."""
 
-    namespace: Annotated[str, AfterValidator(_dockerhub_namespace)]
-    username: Annotated[str, AfterValidator(_dockerhub_namespace)]
+    namespace: Annotated[str, _dockerhub_namespace]
+    username: Annotated[str, _dockerhub_namespace]
     """The account the release jobs log in as (`DOCKERHUB_USERNAME`): a Docker ID with a
     personal access token, or the organization itself with an organization access token."""
     repositories: Annotated[dict[str, DockerHubRepositorySettings], Field(min_length=1)]

@@ -1,35 +1,107 @@
 """The source side's settings: the GitLab instance, the canonical and security projects, their
-registries and package, the release naming and the push mirror."""
+registries and package, the release naming and the push mirror.
+
+GitLab's own limits, from its Project model (gitlabhq app/models/project.rb, "Validations":
+`description` at most 2000 characters, `name` and `path` at most 255 and `name` matching
+`Gitlab::Regex.project_name_regex`, lib/gitlab/regex.rb) and its Namespace model (a group's
+`path` at most 255 characters, app/models/namespace.rb); project ids are the API's integer
+ids, which the provider parses as int64 (terraform-provider-gitlab reads an imported
+project's id with `strconv.Atoi`), and GitLab's ids start at 1.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from components.settings.base import Model, environment_of, matching, problems_at
+from components.settings.text import Host, HttpsUrl, Paragraphs, at_most, single_line
 
 _GITLAB_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+PATH_PART_MAX = 255
+"""A project's or group's `path` (one part of the full path) is at most 255 characters."""
+NAME_MAX = 255
+DESCRIPTION_MAX = 2000
+INT64_MAX = 2**63 - 1
 
 
 def _gitlab_path(value: str) -> str:
     segments = value.split("/")
-    if len(segments) < 2 or not all(_GITLAB_SEGMENT.match(s) for s in segments):
+    if len(segments) < 2 or not all(_GITLAB_SEGMENT.fullmatch(s) for s in segments):
         raise ValueError(
             "must be a GitLab project path 'group[/subgroup...]/project' of letters, digits, "
             "'_', '-' and '.', each part not starting with '-' or '.'"
         )
     if any(s.endswith((".git", ".atom")) or ".." in s for s in segments):
         raise ValueError("a GitLab path part must not end in '.git' or '.atom' or contain '..'")
+    longest = max(len(s) for s in segments)
+    if longest > PATH_PART_MAX:
+        raise ValueError(
+            f"has a part of {longest} characters: GitLab allows at most {PATH_PART_MAX} per "
+            "group or project path"
+        )
     return value
 
 
+def _project_name(value: str) -> str:
+    """`Gitlab::Regex.project_name_regex`: letters, digits, emoji (U+00A9-U+1F9FF), '_',
+    '.', '+', dashes and spaces, starting with a letter, digit, emoji or '_'."""
+
+    def allowed(char: str, first: bool) -> bool:
+        if char.isalnum() or char == "_" or 0xA9 <= ord(char) <= 0x1F9FF:
+            return True
+        return not first and (char in ".+ " or unicodedata.category(char) == "Pd")
+
+    if not value or not all(allowed(c, i == 0) for i, c in enumerate(value)):
+        raise ValueError(
+            "can contain only letters, digits, emoji, '_', '.', '+', dashes and spaces, and "
+            "must start with a letter, digit, emoji or '_' (GitLab's project name rule)"
+        )
+    return value
+
+
+_NOT_RE2 = re.compile(r"\(\?[=!>]|\(\?<[=!]|\\[1-9]")
+"""Lookaround, atomic groups and backreferences: Python accepts them, RE2 does not
+(https://github.com/google/re2/wiki/Syntax, "NOT SUPPORTED")."""
+
+
 def _regex(value: str) -> str:
+    """GitLab validates the cleanup policy's regexes with `untrusted_regexp: true`
+    (app/models/container_expiration_policy.rb), that is with RE2 (`Gitlab::UntrustedRegexp`):
+    a pattern must compile here *and* use only what RE2 has."""
+    single_line(value)
     try:
         re.compile(value)
     except re.error as err:
         raise ValueError(f"must be a valid regular expression ({err})") from err
+    if _NOT_RE2.search(value):
+        raise ValueError(
+            "uses lookaround, an atomic group or a backreference, which GitLab's RE2 "
+            "regular expressions do not support"
+        )
+    return value
+
+
+def _branch(value: str) -> str:
+    """A branch name Git accepts (`git check-ref-format --branch`, the rules of
+    https://git-scm.com/docs/git-check-ref-format), in the characters this stack allows."""
+    parts = value.split("/")
+    if (
+        ".." in value
+        or "//" in value
+        or value.startswith(("/", "-"))
+        or value.endswith(("/", ".", ".lock"))
+        or value == "@"
+        or "@{" in value
+        or any(p.startswith(".") or p.endswith(".lock") for p in parts)
+    ):
+        raise ValueError(
+            "must be a branch name Git accepts: no '..', '//', '@{', no part starting with "
+            "'.' or ending in '.lock', not starting with '/' or '-' nor ending in '/' or '.'"
+        )
     return value
 
 
@@ -52,14 +124,10 @@ BranchPattern = Annotated[
         "where parts may be '*' (for example 'stable-*-ee')",
     ),
 ]
-HttpsUrl = Annotated[
-    str,
-    matching(
-        r"https://[A-Za-z0-9.-]+(:\d+)?",
-        "must be an https:// URL with a host and no path, for example https://gitlab.com",
-    ),
-]
 Regex = Annotated[str, AfterValidator(_regex)]
+RegistryName = Literal["security", "canonical"]
+"""Which source project's container registry: the security one, or the canonical one
+(non-production deployments only, diagram note 8)."""
 ProtectionLevel = Literal["maintainer", "owner", "admin"]
 
 
@@ -67,13 +135,7 @@ class GitLabSettings(Model):
     """The GitLab instance: where mirrors push and registries live."""
 
     url: HttpsUrl = "https://gitlab.com"
-    registry_host: Annotated[
-        str,
-        matching(
-            r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?",
-            "must be a host name, for example registry.gitlab.com",
-        ),
-    ] = "registry.gitlab.com"
+    registry_host: Host = "registry.gitlab.com"
 
 
 class ProjectSettings(Model):
@@ -81,10 +143,12 @@ class ProjectSettings(Model):
     of the project at `path` otherwise: `components/projects.py`), created elsewhere."""
 
     path: GitLabPath
-    name: str | None = None
-    description: str | None = None
+    name: Annotated[str, Field(max_length=NAME_MAX), AfterValidator(_project_name)] | None = None
+    description: (
+        Annotated[Paragraphs, at_most(DESCRIPTION_MAX, "GitLab's limit for a description")] | None
+    ) = None
     visibility: Literal["private", "internal", "public"]
-    import_id: Annotated[int, Field(gt=0)] | None = None
+    import_id: Annotated[int, Field(gt=0, le=INT64_MAX)] | None = None
 
     @property
     def namespace(self) -> str:
@@ -102,7 +166,10 @@ class CleanupPolicy(Model):
     cadence: Literal["1d", "7d", "14d", "1month", "3month"] = "1d"
     keep_n: Literal[1, 5, 10, 25, 50, 100] = 10
     older_than: Literal["7d", "14d", "30d", "60d", "90d"] = "30d"
-    name_regex_delete: Regex = ".*"
+    name_regex_delete: Annotated[
+        Regex, matching(r"(?s).+", "must not be empty while the cleanup policy is enabled")
+    ] = ".*"
+    """Required by GitLab while the policy is enabled (`validates :name_regex, presence`)."""
     name_regex_keep: Regex = ""
 
 
@@ -130,6 +197,7 @@ class PackageSettings(Model):
             r"@[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*",
             "must be a scoped npm package name '@scope/name' in lowercase",
         ),
+        at_most(214, "npm's limit for a package name, scope included (validate-npm-package-name)"),
     ] = "@gitlab-org/duo-workflow-service"
     type: Literal["npm"] = "npm"
     push_access_level: ProtectionLevel = "maintainer"
@@ -143,7 +211,9 @@ class SourceSettings(Model):
 
     canonical: ProjectSettings
     security: ProjectSettings
-    default_branch: Annotated[str, Field(pattern=r"^[A-Za-z0-9._/-]+$")] = "main"
+    default_branch: Annotated[
+        str, Field(pattern=r"^[A-Za-z0-9._/-]+$"), AfterValidator(_branch)
+    ] = "main"
     registry: RegistrySettings = RegistrySettings()
     package: PackageSettings = PackageSettings()
 

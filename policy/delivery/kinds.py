@@ -1,7 +1,9 @@
 """Which resources the policies look at: type tokens, and how to recognise the rest.
 
-Type tokens are the ones pulumi-gitlab 10.4 and pulumi-gcp 10.2 register (their Python SDKs
-pass them to `CustomResource.__init__`); property names are the engine's camelCase ones.
+The tokens of what the program registers come from `contract.py` (the program, the tools and
+this pack share them); the lists of other tokens a policy also watches for (group and
+instance variables, other token kinds) are the pack's own and stay here. Property names are
+the engine's camelCase ones.
 """
 
 from __future__ import annotations
@@ -9,15 +11,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from contract import Gcp, GitLab, Pulumi
+
 from .reading import keys
 
 # --- GitLab -------------------------------------------------------------------------------
 
-PROJECT = "gitlab:index/project:Project"
-PUSH_MIRROR = "gitlab:index/projectPushMirror:ProjectPushMirror"
-PROJECT_ACCESS_TOKEN = "gitlab:index/projectAccessToken:ProjectAccessToken"  # noqa: S105 (a type)
-TAG_PROTECTION = "gitlab:index/tagProtection:TagProtection"
-PROJECT_VARIABLE = "gitlab:index/projectVariable:ProjectVariable"
+PROJECT = GitLab.PROJECT
+PUSH_MIRROR = GitLab.PUSH_MIRROR
+PROJECT_ACCESS_TOKEN = GitLab.ACCESS_TOKEN
+TAG_PROTECTION = GitLab.TAG_PROTECTION
+PROJECT_VARIABLE = GitLab.VARIABLE
 
 CI_VARIABLES: Mapping[str, bool] = {
     # type -> whether GitLab can hide its value (instance variables cannot be hidden)
@@ -33,7 +37,7 @@ EXPIRING_TOKENS: Mapping[str, bool] = {
     "gitlab:index/personalAccessToken:PersonalAccessToken": True,
     "gitlab:index/projectServiceAccountAccessToken:ProjectServiceAccountAccessToken": True,
     "gitlab:index/groupServiceAccountAccessToken:GroupServiceAccountAccessToken": True,
-    "gitlab:index/projectDeployToken:ProjectDeployToken": False,
+    GitLab.DEPLOY_TOKEN: False,
     "gitlab:index/groupDeployToken:GroupDeployToken": False,
 }
 
@@ -41,21 +45,21 @@ CREDENTIAL_SOURCES = frozenset(
     {
         # Resources whose outputs are credentials: a CI variable fed from one holds a credential.
         *EXPIRING_TOKENS,
-        "gitlab:index/pipelineTrigger:PipelineTrigger",
+        GitLab.PIPELINE_TRIGGER,
         "gitlab:index/userImpersonationToken:UserImpersonationToken",
         "gitlab:index/clusterAgentToken:ClusterAgentToken",
         "gitlab:index/runnerControllerToken:RunnerControllerToken",
         "gcp:serviceaccount/key:Key",
-        "gcp:secretmanager/secretVersion:SecretVersion",
+        Gcp.SECRET_VERSION,
         "random:index/randomPassword:RandomPassword",
     }
 )
 
 # --- Google Cloud -------------------------------------------------------------------------
 
-CLOUD_RUN_SERVICE = "gcp:cloudrunv2/service:Service"
-SERVICE_ACCOUNT = "gcp:serviceaccount/account:Account"
-WIF_PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"
+CLOUD_RUN_SERVICE = Gcp.SERVICE
+SERVICE_ACCOUNT = Gcp.SERVICE_ACCOUNT
+WIF_PROVIDER = Gcp.WIF_PROVIDER
 
 PROJECT_WIDE_IAM = frozenset(
     f"gcp:{scope}/iAM{kind}:IAM{kind}"
@@ -90,9 +94,7 @@ def iam_grant_kind(type_: str) -> IamKind | None:
 
 # --- Docker Hub (the dynamic provider) -----------------------------------------------------
 
-DYNAMIC = "pulumi-python:dynamic"
-"""Python dynamic resources: `pulumi-python:dynamic:Resource`, or with a module and name
-(`pulumi-python:dynamic/dockerhub:Repository`) where the resource class gives them."""
+DYNAMIC = Pulumi.DYNAMIC_PREFIX
 DOCKERHUB_PROPERTIES = frozenset({"namespace", "name", "visibility"})
 
 
