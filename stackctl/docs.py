@@ -2,7 +2,8 @@
 
     .venv/bin/python -m stackctl.docs        # rewrite them (also: make diagram)
 
-tests/test_docs.py fails when README.md's copy is stale, naming this command.
+tests/test_diagram.py fails when README.md's copy is stale, naming this command, and
+tests/test_diagram_render.py renders the copy as GitLab does.
 """
 
 from __future__ import annotations

@@ -1,15 +1,16 @@
-"""`.gitlab-ci.yml`: valid for GitLab, and the pipeline DESIGN.md section 6 asks for.
+"""`.gitlab-ci.yml`: what neither GitLab's schema nor the CI engine's job listing checks.
 
-The file is checked against GitLab's CI schema as check-jsonschema vendors it (offline). Then
-what matters is checked on the file as GitLab reads it: `extends` merged, `default` inherited,
-and each job's `rules` evaluated for the pipelines this repository has (merge requests from
-unprotected and protected branches, a push to the default branch, a schedule), so a rule that
-would run an apply in a merge request, or skip the drift check, fails here.
+The file is checked against GitLab's CI schema as check-jsonschema vendors it (offline).
+Which jobs each pipeline creates, and each job's `interruptible`, resource group and
+environment, are asserted in `tests/test_pipeline_engine.py` as gitlab-ci-local lists them.
+What is left is here, on the jobs as the engine expands them (`--preview`): what the
+scripts run and in which order, that every job touching a stack holds that stack's
+resource group and a Google identity while no other job does, and the keyless credential
+configuration `.ci/google-credentials` writes.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import re
@@ -24,8 +25,8 @@ from check_jsonschema import main as check_jsonschema  # type: ignore[import-unt
 from click.testing import CliRunner
 
 from stackctl.engine import ROOT
+from tests.ci_engine import CI_FILE, PROBE, PUSH_MAIN, Engine, load
 
-CI_FILE = ROOT / ".gitlab-ci.yml"
 CREDENTIALS = ROOT / ".ci" / "google-credentials"
 RESERVED = {
     "default",
@@ -45,11 +46,6 @@ PROVIDER = "projects/123456789012/locations/global/workloadIdentityPools/gitlab/
 ACCOUNT = "aigw-delivery-preview@gitlab-runway-staging.iam.gserviceaccount.com"
 
 
-def load() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load(CI_FILE.read_text())
-    return loaded
-
-
 def validate(path: Path) -> tuple[int, str]:
     result = CliRunner().invoke(
         check_jsonschema,
@@ -58,113 +54,27 @@ def validate(path: Path) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-# --- reading the file as GitLab does -------------------------------------------------------
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    return Engine(tmp_path_factory.mktemp("gitlab-ci-local"), load())
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """`extends`: hashes merge deeply, everything else (lists included) is replaced."""
-    merged = copy.deepcopy(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
-def job(ci: dict[str, Any], name: str) -> dict[str, Any]:
-    raw = ci[name]
-    parents = raw.get("extends", [])
-    resolved: dict[str, Any] = {}
-    for parent in [parents] if isinstance(parents, str) else parents:
-        resolved = _merge(resolved, job(ci, parent))
-    resolved = _merge(resolved, {k: v for k, v in raw.items() if k != "extends"})
-    if not name.startswith("."):
-        for key, value in ci.get("default", {}).items():
-            resolved.setdefault(key, copy.deepcopy(value))
-    return resolved
-
-
-def jobs(ci: dict[str, Any]) -> dict[str, dict[str, Any]]:
+@pytest.fixture(scope="module")
+def resolved(engine: Engine) -> dict[str, dict[str, Any]]:
+    """Every job as the engine expands it: `extends` merged, `default` scripts inherited."""
     return {
-        name: job(ci, name)
-        for name in ci
-        if name not in RESERVED and not name.startswith(".") and isinstance(ci[name], dict)
+        name: job
+        for name, job in engine.resolved().items()
+        if name not in RESERVED and name != PROBE and isinstance(job, dict)
     }
 
 
-_COMPARISON = re.compile(r'^(\$\w+|"[^"]*")\s*(==|!=)\s*(\$\w+|"[^"]*")$')
+def commands(job: dict[str, Any]) -> list[str]:
+    return [*job.get("before_script", []), *job.get("script", [])]
 
 
-def evaluate(expression: str, env: dict[str, str]) -> bool:
-    """The part of GitLab's `rules:if` grammar this file uses: `||`, `&&`, `==`, `!=`, a
-    variable alone (set and non-empty). Anything else fails the test, not silently passes."""
-
-    def operand(text: str) -> str | None:
-        return env.get(text[1:]) if text.startswith("$") else text[1:-1]
-
-    def term(text: str) -> bool:
-        text = text.strip()
-        if match := _COMPARISON.match(text):
-            left, op, right = match.groups()
-            equal = operand(left) == operand(right)
-            return equal if op == "==" else not equal
-        if re.fullmatch(r"\$\w+", text):
-            return bool(env.get(text[1:]))
-        raise AssertionError(f"rules:if the test cannot read: {text!r}")
-
-    return any(
-        all(term(part) for part in alternative.split("&&"))
-        for alternative in expression.split("||")
-    )
-
-
-def decide(rules: list[dict[str, Any]] | None, env: dict[str, str]) -> dict[str, Any] | None:
-    """The first matching rule's outcome; None when the job is not in the pipeline."""
-    for rule in rules or [{}]:
-        if "if" not in rule or evaluate(rule["if"], env):
-            if rule.get("when") == "never":
-                return None
-            return {
-                "when": rule.get("when", "on_success"),
-                "allow_failure": rule.get("allow_failure", False),
-            }
-    return None
-
-
-def pipeline(env: dict[str, str]) -> dict[str, dict[str, Any]]:
-    """The jobs GitLab creates for a pipeline with these predefined variables."""
-    ci = load()
-    if decide(ci["workflow"]["rules"], env) is None:
-        return {}
-    found = {}
-    for name, resolved in jobs(ci).items():
-        outcome = decide(resolved.get("rules"), env)
-        if outcome is not None:
-            found[name] = outcome
-    return found
-
-
-BASE = {"CI_DEFAULT_BRANCH": "main"}
-MR = {
-    **BASE,
-    "CI_PIPELINE_SOURCE": "merge_request_event",
-    "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": "feature",
-    "CI_MERGE_REQUEST_SOURCE_BRANCH_PROTECTED": "false",
-}
-PROTECTED_MR = {**MR, "CI_MERGE_REQUEST_SOURCE_BRANCH_PROTECTED": "true"}
-MAIN = {**BASE, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "main"}
-BRANCH = {**BASE, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "feature"}
-SCHEDULE = {**BASE, "CI_PIPELINE_SOURCE": "schedule", "CI_COMMIT_BRANCH": "main"}
-TAG = {**BASE, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": "v1"}
-
-
-def commands(resolved: dict[str, Any]) -> list[str]:
-    return [*resolved.get("before_script", []), *resolved.get("script", [])]
-
-
-def touches_a_stack(resolved: dict[str, Any]) -> bool:
-    return any(re.search(r"\bpulumi (preview|up|stack|login)\b", c) for c in commands(resolved))
+def touches_a_stack(job: dict[str, Any]) -> bool:
+    return any(re.search(r"\bpulumi (preview|up|stack|login)\b", c) for c in commands(job))
 
 
 # --- the tests -------------------------------------------------------------------------------
@@ -188,38 +98,23 @@ def test_the_schema_check_catches_a_broken_file(tmp_path: Path) -> None:
     assert "lint" in output
 
 
-@pytest.mark.parametrize(
-    ("env", "expected"),
-    [
-        (MR, {"lint", "test", "graph-diff", "policy-check"}),
-        (
-            PROTECTED_MR,
-            {"lint", "test", "graph-diff", "policy-check", "preview:staging", "preview:prod"},
-        ),
-        (MAIN, {"lint", "test", "deploy:staging", "deploy:prod"}),
-        (SCHEDULE, {"drift:staging", "drift:prod"}),
-        (BRANCH, set()),
-        (TAG, set()),
-    ],
-    ids=["mr", "protected-mr", "main", "schedule", "other-branch", "tag"],
-)
-def test_each_pipeline_runs_its_jobs(env: dict[str, str], expected: set[str]) -> None:
-    assert set(pipeline(env)) == expected
+def test_merge_to_main_applies_staging_and_waits_for_a_person_for_prod(
+    engine: Engine, resolved: dict[str, dict[str, Any]]
+) -> None:
+    """Manual and blocking: the pipeline waits at deploy:prod (allow_failure false), and a
+    refused promotion fails it."""
+    listed = {job["name"]: job for job in engine.listing(PUSH_MAIN, [])}
+    assert listed["deploy:staging"]["when"] == "on_success"
+    assert (listed["deploy:prod"]["when"], listed["deploy:prod"]["allow_failure"]) == (
+        "manual",
+        False,
+    )
+    assert [n["job"] for n in resolved["deploy:staging"]["needs"]] == ["lint", "test"]
+    assert [n["job"] for n in resolved["deploy:prod"]["needs"]] == ["deploy:staging"]
 
 
-def test_merge_to_main_applies_staging_and_waits_for_a_person_for_prod() -> None:
-    main_pipeline = pipeline(MAIN)
-    assert main_pipeline["deploy:staging"] == {"when": "on_success", "allow_failure": False}
-    assert main_pipeline["deploy:prod"] == {"when": "manual", "allow_failure": False}
-    ci = load()
-    assert job(ci, "deploy:staging")["needs"] == ["lint", "test"]
-    assert job(ci, "deploy:prod")["needs"] == ["deploy:staging"]
-
-
-def test_prod_is_a_protected_environment_job_that_promotes_before_it_applies() -> None:
-    prod = job(load(), "deploy:prod")
-    assert prod["environment"]["name"] == "production"
-    assert prod["environment"]["deployment_tier"] == "production"
+def test_prod_promotes_before_it_applies(resolved: dict[str, dict[str, Any]]) -> None:
+    prod = resolved["deploy:prod"]
     script = prod["script"]
     gate = next(i for i, c in enumerate(script) if "stackctl promote" in c)
     apply = next(i for i, c in enumerate(script) if c.startswith("pulumi up"))
@@ -227,12 +122,12 @@ def test_prod_is_a_protected_environment_job_that_promotes_before_it_applies() -
     assert "--from staging --to prod" in script[gate]
     assert '--stack "$STACK"' in script[apply]
     assert prod["variables"]["STACK"] == "prod"
-    assert prod["interruptible"] is False
 
 
-def test_every_job_that_touches_a_stack_holds_its_resource_group() -> None:
-    ci = load()
-    stack_jobs = {n: j for n, j in jobs(ci).items() if touches_a_stack(j)}
+def test_every_job_that_touches_a_stack_holds_its_resource_group(
+    resolved: dict[str, dict[str, Any]],
+) -> None:
+    stack_jobs = {n: j for n, j in resolved.items() if touches_a_stack(j)}
     assert set(stack_jobs) == {
         "preview:staging",
         "preview:prod",
@@ -241,17 +136,17 @@ def test_every_job_that_touches_a_stack_holds_its_resource_group() -> None:
         "drift:staging",
         "drift:prod",
     }
-    for name, resolved in stack_jobs.items():
-        stack = resolved["variables"]["STACK"]
+    for name, job in stack_jobs.items():
+        stack = job["variables"]["STACK"]
         assert stack in ("staging", "prod")
-        assert resolved["resource_group"] == stack, name
+        assert job["resource_group"] == stack, name
         assert name.endswith(f":{stack}")
-    for name, resolved in jobs(ci).items():
+    for name, job in resolved.items():
         if name not in stack_jobs:
-            assert "resource_group" not in resolved, f"{name} holds a stack it does not touch"
+            assert "resource_group" not in job, f"{name} holds a stack it does not touch"
 
 
-def test_google_cloud_access_is_oidc_and_never_a_key() -> None:
+def test_google_cloud_access_is_oidc_and_never_a_key(resolved: dict[str, dict[str, Any]]) -> None:
     text = CI_FILE.read_text() + CREDENTIALS.read_text()
     for key_material in (
         "GOOGLE_CREDENTIALS",
@@ -262,20 +157,23 @@ def test_google_cloud_access_is_oidc_and_never_a_key() -> None:
         "base64 -d",
     ):
         assert key_material not in text
-    for name, resolved in jobs(load()).items():
-        if touches_a_stack(resolved):
-            token = resolved["id_tokens"]["GCP_ID_TOKEN"]
+    for name, job in resolved.items():
+        if touches_a_stack(job):
+            token = job["id_tokens"]["GCP_ID_TOKEN"]
             assert token["aud"] == "https://iam.googleapis.com/$GCP_WORKLOAD_IDENTITY_PROVIDER"
             assert (
                 'export GOOGLE_APPLICATION_CREDENTIALS="$(.ci/google-credentials)"'
-                in resolved["before_script"]
+                in job["before_script"]
             ), name
         else:
-            assert "id_tokens" not in resolved, f"{name} has no use for a Google identity"
+            assert "id_tokens" not in job, f"{name} has no use for a Google identity"
 
 
-def test_stack_jobs_use_the_bucket_the_kms_key_and_this_commits_graph_hash() -> None:
-    pulumi = job(load(), ".pulumi")["before_script"]
+@pytest.mark.parametrize("name", ["preview:staging", "deploy:prod", "drift:prod"])
+def test_stack_jobs_use_the_bucket_the_kms_key_and_this_commits_graph_hash(
+    resolved: dict[str, dict[str, Any]], name: str
+) -> None:
+    pulumi = resolved[name]["before_script"]
     assert 'pulumi login "$PULUMI_BACKEND_URL"' in pulumi
     assert any("secretsprovider: $PULUMI_SECRETS_PROVIDER" in c for c in pulumi)
     [hash_line] = [c for c in pulumi if "AIGW_GRAPH_HASH" in c]
@@ -285,10 +183,11 @@ def test_stack_jobs_use_the_bucket_the_kms_key_and_this_commits_graph_hash() -> 
     assert pulumi.index(hash_line) == len(pulumi) - 1  # after everything that could fail
 
 
-def test_merge_requests_preview_with_the_policy_pack_and_post_the_report() -> None:
-    ci = load()
+def test_merge_requests_preview_with_the_policy_pack_and_post_the_report(
+    resolved: dict[str, dict[str, Any]],
+) -> None:
     for stack in ("staging", "prod"):
-        preview = job(ci, f"preview:{stack}")
+        preview = resolved[f"preview:{stack}"]
         run, post, status = preview["script"][-3:]
         assert run.startswith("PULUMI_DEBUG_COMMANDS=true pulumi preview --stack")
         for flag in (
@@ -304,13 +203,13 @@ def test_merge_requests_preview_with_the_policy_pack_and_post_the_report() -> No
         assert status == 'exit "$status"'
         assert preview["artifacts"]["reports"]["terraform"] == "preview/*/plan.json"
         assert preview["artifacts"]["when"] == "always"
-        assert preview["environment"]["name"] == f"preview/{stack}"
-        assert preview["environment"]["action"] == "prepare"
         assert (ROOT / "policy" / "config" / f"{stack}.json").exists()
 
 
-def test_the_offline_diff_accepts_exit_2_and_fails_on_1() -> None:
-    diff = job(load(), "graph-diff")
+def test_the_offline_diff_accepts_exit_2_and_fails_on_1(
+    resolved: dict[str, dict[str, Any]],
+) -> None:
+    diff = resolved["graph-diff"]
     assert diff["parallel"]["matrix"] == [{"STACK": ["staging", "prod"]}]
     assert diff["variables"]["GIT_DEPTH"] == "0"
     script = diff["script"]
@@ -321,9 +220,11 @@ def test_the_offline_diff_accepts_exit_2_and_fails_on_1() -> None:
         assert (shell.returncode == 0) is ok
 
 
-def test_the_scheduled_drift_check_fails_on_any_change() -> None:
+def test_the_scheduled_drift_check_fails_on_any_change(
+    resolved: dict[str, dict[str, Any]],
+) -> None:
     for stack in ("staging", "prod"):
-        drift = job(load(), f"drift:{stack}")
+        drift = resolved[f"drift:{stack}"]
         [preview] = [c for c in drift["script"] if c.startswith("pulumi preview")]
         assert "--refresh" in preview
         assert "--expect-no-changes" in preview

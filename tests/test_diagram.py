@@ -1,5 +1,5 @@
-"""The delivery diagram drawn from the graph: every part of DESIGN.md's, and only what the
-graph realises."""
+"""The delivery diagram drawn from the graph: every part of the delivery, and only what the
+graph realises. How GitLab renders it: tests/test_diagram_render.py."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from stackctl.docs import BLOCK, README, REFRESH, diagram_block
 from stackctl.engine import Graph, evaluate
 from tests.conftest import stack_config
 
-# DESIGN.md section 1's diagram, in this module's node ids (R_ and F_ for deployments and
-# fleets, by their stable names).
+# The delivery, in the model's node ids (R_ and F_ for deployments and fleets, by their
+# stable names). Every edge points the way things flow.
 DESIGN_NODES = {
     "CanonicalMain",
     "CanonicalTags",
@@ -31,17 +31,17 @@ DESIGN_NODES = {
     "LSP",
 }
 DESIGN_EDGES = {
-    ("Canonical", "push mirror", "Security"),
+    ("CanonicalMain", "push mirror", "SecurityMain"),
     ("CanonicalMain", "build", "CanonicalCR"),
     ("CanonicalMain", "build", "CanonicalPR"),
     ("SecurityMain", "trigger", "R_ai_gateway"),
     ("SecurityMain", "trigger", "R_duo_workflow_svc"),
     ("SecurityMain", "build", "SecurityCR"),
-    ("R_ai_gateway", "pull", "SecurityCR"),
-    ("R_duo_workflow_svc", "pull", "SecurityCR"),
+    ("SecurityCR", "pulled by", "R_ai_gateway"),
+    ("SecurityCR", "pulled by", "R_duo_workflow_svc"),
     ("R_ai_gateway", "deploy", "F_aigw"),
     ("R_duo_workflow_svc", "deploy", "F_dws"),
-    ("LSP", "depends", "CanonicalPR"),
+    ("CanonicalPR", "dependency of", "LSP"),
     ("CanonicalTags", "push", "DH"),
 }
 
@@ -55,23 +55,52 @@ def test_every_node_and_edge_of_the_design_is_drawn(stack_graph: Graph) -> None:
 
 def test_the_load_test_deployment_pulls_from_the_canonical_registry(staging: Graph) -> None:
     edges = diagram.delivery(staging).edge_labels()
-    assert ("R_dws_loadtest", "pull", "CanonicalCR") in edges
+    assert ("CanonicalCR", "pulled by", "R_dws_loadtest") in edges
     assert ("R_dws_loadtest", "deploy", "F_dws") in edges
-    assert not any(e.source == "R_dws_loadtest" for e in diagram.delivery(evaluate("prod")).edges)
+    prod_edges = diagram.delivery(evaluate("prod")).edges
+    assert not any("R_dws_loadtest" in (e.source, e.target) for e in prod_edges)
 
 
-def test_labels_carry_the_stacks_real_names(prod: Graph) -> None:
+def test_labels_carry_the_stacks_real_names(prod: Graph, staging: Graph) -> None:
     drawn = diagram.delivery(prod)
     labels = {n.id: n.label for n in drawn.nodes} | {g.id: g.label for g in drawn.groups}
-    assert labels["Canonical"].endswith("gitlab-org/modelops/applied-ml/code-suggestions/ai-assist")
-    assert "gitlab-com/gl-infra/platform/runway/deployments/ai-gateway" in labels["R_ai_gateway"]
+    assert (
+        labels["Canonical"]
+        == "canonical: gitlab-org/modelops/applied-ml/code-suggestions/ai-assist"
+    )
+    assert labels["Runway"] == "Runway: gitlab-com/gl-infra/platform/runway/deployments"
+    assert labels["R_ai_gateway"] == "ai-gateway"
     assert labels["F_dws"] == (
-        "DWS fleet<br/>duo-workflow-svc.runway.gitlab.net<br/>asia-northeast1, europe-west2, "
+        "DWS fleet<br>duo-workflow-svc.runway.gitlab.net<br>asia-northeast1, europe-west2<br>"
         "us-east1"
     )
-    assert "gitlab/model-gateway-self-hosted-fips" in labels["DH"]
+    assert "<br>gitlab/model-gateway-self-hosted-fips" in labels["DH"]
     assert labels["CanonicalTags"] == "tags self-hosted-v*-ee"
-    assert labels["LSP"] == "GitLab-LSP<br/>gitlab-org/editor-extensions/gitlab-lsp"
+    assert labels["LSP"] == "GitLab-LSP<br>gitlab-org/editor-extensions/gitlab-lsp"
+    staged = {g.id: g.label for g in diagram.delivery(staging).groups}
+    assert staged["Runway"] == "Runway: gitlab-com/gl-infra/platform/runway/aigw-delivery-staging"
+
+
+def test_a_deployment_outside_the_others_group_shows_its_own_path() -> None:
+    """The Runway group's title says the deployments' common group once; a deployment
+    elsewhere is labelled with the rest of its path."""
+    deployments = stack_config("staging")["aigw-delivery:runway"]["deployments"]
+    moved = {
+        **deployments,
+        "dws-loadtest": {
+            **deployments["dws-loadtest"],
+            "project": {
+                **deployments["dws-loadtest"]["project"],
+                "path": "gitlab-com/gl-infra/platform/runway/loadtests/dws-loadtest",
+            },
+        },
+    }
+    graph = evaluate("staging", [f"runway.deployments={json.dumps(moved)}"])
+    drawn = diagram.delivery(graph)
+    labels = {n.id: n.label for n in drawn.nodes} | {g.id: g.label for g in drawn.groups}
+    assert labels["Runway"] == "Runway: gitlab-com/gl-infra/platform/runway"
+    assert labels["R_dws_loadtest"] == "dws-loadtest<br>loadtests/dws-loadtest"
+    assert labels["R_ai_gateway"] == "ai-gateway<br>aigw-delivery-staging/ai-gateway"
 
 
 def _without(graph: Graph, urns: frozenset[str]) -> Graph:
@@ -101,13 +130,13 @@ def test_an_edge_goes_when_the_resources_that_realise_it_go(prod: Graph, edge) -
 @pytest.mark.parametrize(
     ("name", "edge"),
     [
-        ("mirror-push", ("Canonical", "push mirror", "Security")),
-        ("mirror-token", ("Canonical", "push mirror", "Security")),
+        ("mirror-push", ("CanonicalMain", "push mirror", "SecurityMain")),
+        ("mirror-token", ("CanonicalMain", "push mirror", "SecurityMain")),
         ("ai-gateway-trigger", ("SecurityMain", "trigger", "R_ai_gateway")),
         ("ai-gateway-trigger-token", ("SecurityMain", "trigger", "R_ai_gateway")),
-        ("duo-workflow-svc-registry-access", ("R_duo_workflow_svc", "pull", "SecurityCR")),
+        ("duo-workflow-svc-registry-access", ("SecurityCR", "pulled by", "R_duo_workflow_svc")),
         ("ai-gateway-runway-service-account", ("R_ai_gateway", "deploy", "F_aigw")),
-        ("canonical-package-protection", ("LSP", "depends", "CanonicalPR")),
+        ("canonical-package-protection", ("CanonicalPR", "dependency of", "LSP")),
         ("security-registry-protection", ("SecurityMain", "build", "SecurityCR")),
         ("canonical-release-tags", ("CanonicalTags", "push", "DH")),
     ],
@@ -129,7 +158,7 @@ def test_config_that_removes_what_realises_an_edge_removes_the_edge() -> None:
         ],
     )
     drawn = diagram.delivery(private)
-    assert ("LSP", "depends", "CanonicalPR") not in drawn.edge_labels()
+    assert ("CanonicalPR", "dependency of", "LSP") not in drawn.edge_labels()
     assert drawn.node("LSP") is None
     assert ("CanonicalMain", "build", "CanonicalPR") in drawn.edge_labels()
 
@@ -148,12 +177,24 @@ def test_changed_parts_are_highlighted(prod: Graph) -> None:
     mirror = prod.named("mirror-push").urn
     service = prod.named("aigw-us-east4-service").urn
     text = diagram.mermaid(prod, highlight={mirror, service})
+    alias = diagram.aliases(diagram.delivery(prod))
     lines = text.splitlines()
-    edges = [line for line in lines if " --> " in line]
-    mirror_edge = next(i for i, line in enumerate(edges) if "push mirror" in line)
-    assert f"  linkStyle {mirror_edge} stroke:#e8590c,stroke-width:3px" in lines
-    assert "  class F_aigw changed" in lines
+    edges = [line for line in lines if "-->" in line]
+    mirror_edge = next(i for i, line in enumerate(edges) if "|push mirror|" in line)
+    assert f"linkStyle {mirror_edge} stroke:#e8590c,stroke-width:3px" in lines
+    assert f"class {alias['F_aigw']} changed" in lines
     assert "classDef changed" not in diagram.mermaid(prod)
+
+
+def test_the_text_names_every_node_once_by_its_alias(prod: Graph) -> None:
+    """Short ids keep the text small; each is declared once, with its label."""
+    drawn = diagram.delivery(prod)
+    text = diagram.render(drawn)
+    alias = diagram.aliases(drawn)
+    for node in drawn.nodes:
+        assert text.count(f'{alias[node.id]}["') == 1
+        assert f'{alias[node.id]}["{node.label}"]' in text
+    assert len(set(alias.values())) == len(alias)
 
 
 def test_the_readme_shows_the_current_prod_diagram() -> None:

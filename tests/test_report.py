@@ -218,8 +218,9 @@ def test_the_diagram_highlights_what_changes(staging: Graph) -> None:
     drawn = diagram.mermaid(staging, urns)
     note = render(document, "staging", diagram=drawn)
     assert "<details><summary>Delivery diagram (changed parts highlighted)</summary>" in note
-    assert "```mermaid\nflowchart LR" in note
-    assert re.search(r"class .*\bF_aigw\b.* changed", note)
+    assert f"```mermaid\n{drawn}\n```" in note
+    fleet = diagram.aliases(diagram.delivery(staging))["F_aigw"]
+    assert re.search(rf"class .*\b{fleet}\b.* changed", note)
 
 
 def test_without_an_offline_graph_the_note_says_why_there_is_no_diagram(tmp_path: Path) -> None:
