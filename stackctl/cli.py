@@ -21,7 +21,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StackctlError as err:
         # Errors name keys, not values; a token pasted where a name goes (a key, a stack
         # name) or quoted by a validation message is masked all the same.
-        from stackctl.report import scrub
+        from stackctl.scrub import scrub
 
         print(f"error: {scrub(str(err))}", file=sys.stderr)
         return 1
