@@ -26,6 +26,7 @@ it builds anything. The rules:
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from typing import Any
@@ -82,9 +83,28 @@ def rules(production: bool) -> list[Rule]:
 
 
 def register(production: bool) -> None:
-    """Register every rule as a stack transform: before the first resource, so all are seen."""
-    for rule in rules(production):
-        pulumi.runtime.register_resource_transform(rule)
+    """Register the rules as one stack transform, before the first resource, so all see every
+    resource. One transform running the rules in order, not one per rule: the engine makes a
+    callback into the program per transform and resource, and the rules' order is the
+    same either way."""
+    chain = rules(production)
+
+    async def stack_rules(
+        args: pulumi.ResourceTransformArgs,
+    ) -> pulumi.ResourceTransformResult | None:
+        changed = False
+        for rule in chain:
+            result = rule(args)
+            if inspect.isawaitable(result):
+                result = await result
+            if result is not None:
+                changed = True
+                args = pulumi.ResourceTransformArgs(
+                    args.custom, args.type_, args.name, result.props, result.opts or args.opts
+                )
+        return pulumi.ResourceTransformResult(args.props, args.opts) if changed else None
+
+    pulumi.runtime.register_resource_transform(stack_rules)
 
 
 def kept_in_prod(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
