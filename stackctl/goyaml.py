@@ -31,6 +31,11 @@ Values come out as the program would get them after the CLI's JSON encoding
 encoding/json writes `1.0` as `1`), `.inf` and `.nan` are refused (encoding/json cannot
 write them, so the CLI fails), mapping keys must be strings
 (workspace/project.go `SimplifyMarshalledValue`: "expected only string keys").
+
+Longer than the project's usual 400 lines on purpose: it is one translation of yaml.v3's
+decoder (events to values, with its rules for tags, merges, aliases and limits), and split
+in two its rules would be read apart from the events they apply to. The scalar rules, which
+stand on their own, are in `stackctl/goscalars.py`.
 """
 
 from __future__ import annotations
