@@ -45,6 +45,7 @@ class GitLab:
 
 class Gcp:
     SERVICE: Final = "gcp:cloudrunv2/service:Service"
+    GET_SERVICE: Final = "gcp:cloudrunv2/getService:getService"
     SERVICE_IAM_MEMBER: Final = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
     REPOSITORY: Final = "gcp:artifactregistry/repository:Repository"
     SECRET: Final = "gcp:secretmanager/secret:Secret"  # noqa: S105

@@ -15,15 +15,48 @@ Cloud Run's IAM invoker check is disabled (`invoker_iam_disabled`) instead of gr
 `roles/run.invoker` to allUsers, and ingress is limited to the load balancer so the
 `run.app` URLs cannot be called around it.
 
-Image ownership: the stack creates each service with the configured image (by digest);
-every later rollout is made by the Runway deployment pipelines, so the stack ignores
-changes to the container image (and to what gcloud records about itself) and never rolls a
-service back to the image it was created with.
+Image ownership: the Runway deployment pipelines roll out every image; the stack never
+sends a service an image other than the one it runs. How, after reading the engine:
+`ignoreChanges` is not enough. The engine's `processIgnoreChanges`
+(pulumi/pulumi `pkg/resource/deploy/step_generator.go`) copies an ignored path's value from
+the *state's* inputs, not from the live service, and the bridged provider is sent the whole
+template, so with the image ignored any other template change (an env var, a probe) sends
+the creation-day image back to every region (pulumi/docs#16161 says so in the docs). Refresh
+would fix the state first (`RefreshStep`, and `ignoreChanges` only shapes a refresh's diff
+since pulumi/pulumi#16146), but only on runs that remember `--refresh`. So the stack reads
+each running service instead (`cloudrunv2.get_service_output`, the provider's
+`google_cloud_run_v2_service` data source; `templates[0].containers[0].image`,
+`pulumi_gcp/cloudrunv2/get_service.py`) and sends that image as the input, on every preview
+and update, whoever runs it. The image is therefore not in `ignore_changes`: an ignored
+path would be overwritten with the state's copy again.
+
+- A region whose service runs is listed in `existingRegions`; a region that is not (a new
+  one) is created with the digest its fleet runs in its first existing region (sorted),
+  pulled through this region's own remote repository, never a stale one. A fleet none of
+  whose services runs yet (a new stack) is created with its configured `image`; its regions
+  belong in `existingRegions` once that `up` has run, or a later template change sends the
+  creation image again. Settings refuse a fleet with neither, or with both.
+- The data source fails with "not found" on a service that does not exist
+  (`data_source_google_cloud_run_v2_service.go`), so it is never asked about a region outside
+  `existingRegions`; a region listed there by mistake fails the preview, nothing is applied.
+  Every preview needs Cloud Run read access in the project.
+- What remains: a rollout that lands between the lookup (when the program runs) and the
+  update call is rolled back to the image read a moment before; the next rollout or `up`
+  sends the right one again. Run `up` on prod when no deployment is in flight.
+
+What the stack does not own on a service is left alone (`UNOWNED`, after
+GoogleCloudPlatform/cloud-foundation-fabric `modules/cloud-run-v2/service-unmanaged.tf`,
+whose `ignore_changes` lists `build_config`, `client`, `client_version`,
+`template[0].revision`, the `run.googleapis.com/operation-id` template annotation,
+`template[0].containers` and `template[0].labels`): what gcloud and the deploy tools record
+about a rollout. Unlike fabric the stack keeps the containers (env, probes, resources,
+ports), the scaling, the account, the timeout and the execution environment: those are the
+fleet's settings, and the containers' image is sent live rather than ignored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -38,12 +71,21 @@ from components.settings import (
     DeploymentSettings,
     FleetSettings,
     ProbeSettings,
+    is_digest,
 )
 from contract import runtime_account_id
 
-PIPELINE_OWNED = ["template.containers[0].image", "client", "clientVersion"]
-"""What the deployment pipelines change on a service after the stack created it: the image
-they roll out, and the client gcloud records. The stack leaves these alone."""
+UNOWNED = [
+    "buildConfig",
+    "client",
+    "clientVersion",
+    "template.revision",
+    'template.annotations["run.googleapis.com/operation-id"]',
+    "template.labels",
+]
+"""What the deploy tools set on a service and the stack leaves alone (module docstring): the
+source build, the client gcloud records, the revision's name, the operation that rolled it
+out, and the revision's labels. The image is not here: it is sent live."""
 
 
 class Fleet(DeliveryComponent):
@@ -80,11 +122,18 @@ class Fleet(DeliveryComponent):
                 opts=self.child_opts(),
             )
 
-        self.digest = pull.digest(settings.image_registry, settings.image)
+        running = {r: self._running_image(r, pull) for r in settings.existing_regions}
+        if running:
+            first = min(running)
+            self.digest = running[first].apply(lambda image: _digest_of(image, name, first))
+        else:
+            assert settings.image is not None  # settings require it when none runs
+            self.digest = pull.digest(settings.image_registry, settings.image)
         self.services: dict[str, cloudrunv2.Service] = {}
         negs: dict[str, compute.RegionNetworkEndpointGroup] = {}
         for region in settings.regions:
-            service = self._service(region, production, pull)
+            image = running.get(region) or pull.image(settings.image_registry, region, self.digest)
+            service = self._service(region, production, image)
             self.services[region] = service
             negs[region] = compute.RegionNetworkEndpointGroup(
                 self.child(f"{region}-neg"),
@@ -115,7 +164,22 @@ class Fleet(DeliveryComponent):
             }
         )
 
-    def _service(self, region: str, production: bool, pull: RegistryPull) -> cloudrunv2.Service:
+    def _running_image(self, region: str, pull: RegistryPull) -> pulumi.Output[str]:
+        """The image the service in `region` runs now, read from Cloud Run at this run."""
+        live = cloudrunv2.get_service_output(
+            name=self.settings.service_name,
+            location=region,
+            project=pull.project_id,
+            opts=pulumi.InvokeOutputOptions(parent=self),
+        )
+        image: pulumi.Output[str] = live.templates.apply(
+            lambda templates: _image_of(templates, self.component_name, region)
+        )
+        return image
+
+    def _service(
+        self, region: str, production: bool, image: pulumi.Input[str]
+    ) -> cloudrunv2.Service:
         fleet = self.settings
         return cloudrunv2.Service(
             self.child(f"{region}-service"),
@@ -140,7 +204,8 @@ class Fleet(DeliveryComponent):
                 ),
                 containers=[
                     cloudrunv2.ServiceTemplateContainerArgs(
-                        image=pull.image(fleet.image_registry, region, self.digest),
+                        # The running image (module docstring), never ignored.
+                        image=image,
                         ports=cloudrunv2.ServiceTemplateContainerPortsArgs(
                             # h2c: Cloud Run passes HTTP/2 (gRPC) through instead of
                             # downgrading it to HTTP/1.1.
@@ -160,7 +225,7 @@ class Fleet(DeliveryComponent):
                     )
                 ],
             ),
-            opts=self.child_opts(ignore_changes=PIPELINE_OWNED),
+            opts=self.child_opts(ignore_changes=UNOWNED),
         )
 
     def _load_balancer(self, negs: Mapping[str, compute.RegionNetworkEndpointGroup]) -> None:
@@ -215,6 +280,35 @@ class Fleet(DeliveryComponent):
             region: {"service": service.name, "url": service.uri}
             for region, service in sorted(self.services.items())
         }
+
+
+class RunningImageError(Exception):
+    """A running service whose image the stack cannot send back or pass on."""
+
+
+def _image_of(templates: Sequence[Any], fleet: str, region: str) -> str:
+    """`templates[0].containers[0].image` of a service read live."""
+    try:
+        image = templates[0].containers[0].image
+    except (IndexError, TypeError, AttributeError):
+        image = None
+    if not isinstance(image, str) or not image:
+        raise RunningImageError(
+            f"fleet {fleet}: the service in {region} reports no container image; is it in "
+            "existingRegions by mistake?"
+        )
+    return image
+
+
+def _digest_of(image: str, fleet: str, region: str) -> str:
+    """The digest of a running image, for a region that does not run yet."""
+    digest = image.rpartition("@")[2]
+    if "@" not in image or not is_digest(digest):
+        raise RunningImageError(
+            f"fleet {fleet}: the service in {region} runs an image not pinned by digest, so a "
+            "new region cannot be given the same one; deploy it by digest first"
+        )
+    return digest
 
 
 _PROBE_ARGS: dict[str, tuple[Any, Any, Any, Any]] = {

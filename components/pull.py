@@ -85,7 +85,9 @@ class RegistryPull(DeliveryComponent):
             opts=self.child_opts(),
         )
         needs_lookup = {
-            f.image_registry for f in settings.fleets.values() if not is_digest(f.image)
+            f.image_registry
+            for f in settings.fleets.values()
+            if f.image is not None and not is_digest(f.image)
         }
         for registry, regions in regions_in_use(settings).items():
             source = sources[registry]

@@ -153,7 +153,30 @@ FAKE_OUTPUTS: dict[str, Callable[[str, str, Mapping[str, Any]], dict[str, Any]]]
 }
 
 
+def running_image(project: str, location: str, name: str) -> str:
+    """The image a running Cloud Run service reports offline: one digest per service name
+    (a fleet runs one image everywhere), through the region's remote repository."""
+    return (
+        f"{location}-docker.pkg.dev/{project}/gitlab-security/offline/model-gateway"
+        f"@sha256:{_digest(project, name, 'running')}"
+    )
+
+
+def _live_service(args: Mapping[str, Any]) -> dict[str, Any]:
+    """The Cloud Run data source's answer for a service that runs (only the fields the
+    program reads, in `pulumi_gcp/cloudrunv2/get_service.py`'s shape: `templates` a list)."""
+    project, location, name = (str(args.get(k)) for k in ("project", "location", "name"))
+    return {
+        "id": f"projects/{project}/locations/{location}/services/{name}",
+        "name": name,
+        "location": location,
+        "project": project,
+        "templates": [{"containers": [{"image": running_image(project, location, name)}]}],
+    }
+
+
 FAKE_INVOKES: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    Gcp.GET_SERVICE: _live_service,
     Docker.GET_REGISTRY_IMAGE: lambda args: {
         "id": args.get("name"),
         "name": args.get("name"),

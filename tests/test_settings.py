@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components.settings import PLACEHOLDER_DIGEST, SettingsError, parse_settings
+from components.settings import SettingsError, parse_settings
 from stackctl.engine import STACK_TYPE, EngineError, evaluate
 from tests.conftest import stack_config
 
@@ -531,22 +531,3 @@ def test_the_real_stacks_are_valid() -> None:
         }
         settings = parse_settings(raw)
         assert settings.environment == stack
-
-
-def test_the_placeholder_digest_previews_but_is_never_applied() -> None:
-    raw = {
-        k.split(":", 1)[1]: v if isinstance(v, str) else json.dumps(v)
-        for k, v in stack_config("prod").items()
-        if k.startswith("aigw-delivery:")
-    }
-    token = {"DOCKERHUB_TOKEN": "dckr_pat_offline_test_only"}
-    assert parse_settings(raw, environ=token, dry_run=True).fleets["aigw"].image == (
-        PLACEHOLDER_DIGEST
-    )
-    with pytest.raises(SettingsError) as caught:
-        parse_settings(raw, environ=token, dry_run=False)
-    assert "aigw-delivery:fleets.aigw.image = " in str(caught.value)
-    assert "aigw-delivery:fleets.dws.image = " in str(caught.value)
-    assert "is the placeholder digest" in str(caught.value)
-    real = {**raw, "fleets": raw["fleets"].replace(PLACEHOLDER_DIGEST, "sha256:" + "ab" * 32)}
-    assert parse_settings(real, environ=token, dry_run=False).fleets["dws"].image.endswith("ab")

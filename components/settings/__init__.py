@@ -230,12 +230,6 @@ def _config_keys() -> set[str]:
     return set(runtime_config.get_config_env()) | set(runtime_config.CONFIG.get())
 
 
-PLACEHOLDER_RULE = (
-    "is the placeholder digest: set the digest of the image the fleet runs today "
-    "(gcloud run services describe) before `pulumi up`"
-)
-
-
 def parse_settings(
     raw: Mapping[str, str | None],
     secret: Collection[str] = (),
@@ -287,12 +281,6 @@ def parse_settings(
         )
     if settings is not None:
         problems.extend(pasted_credentials(values))
-    if settings is not None and not dry_run:
-        problems.extend(
-            line("fleets", f".{name}.image", fleet.image, PLACEHOLDER_RULE)
-            for name, fleet in settings.fleets.items()
-            if fleet.image == PLACEHOLDER_DIGEST
-        )
     if problems or settings is None:
         raise SettingsError(problems)
     settings._provenance = provenance

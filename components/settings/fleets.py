@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from components.settings.base import Model, environment_of
 from components.settings.probes import ProbeSettings
@@ -78,8 +78,8 @@ def _hostname(value: str) -> str:
 
 
 PLACEHOLDER_DIGEST = "sha256:" + "0" * 64
-"""The digest a stack file gives until the image a fleet runs is known: it previews (the
-graph, a merge request's preview) but is never applied."""
+"""The all-zero digest stack files once carried until the running image was known. It names
+no image: refused everywhere (a fleet whose services run takes its image from them)."""
 
 
 class FleetSettings(Model):
@@ -89,9 +89,14 @@ class FleetSettings(Model):
     service_name: Annotated[str, Field(pattern=r"^[a-z]([-a-z0-9]{0,47}[a-z0-9])?$")]
     hostname: Annotated[str, AfterValidator(_hostname)]
     regions: Regions
-    image: Annotated[str, AfterValidator(_image_reference)]
-    """The image the services are created with: a digest, or (outside prod) a tag that is
-    resolved to its digest. Later rollouts belong to the deployment pipelines."""
+    image: Annotated[str, AfterValidator(_image_reference)] | None = None
+    """The image a fleet none of whose services runs yet is created with: a digest, or
+    (outside prod) a tag resolved to its digest. A fleet with `existingRegions` takes its
+    image from the running services instead (components/fleet.py), so it gives none."""
+    existing_regions: list[str] = Field(default_factory=list)
+    """The regions of `regions` whose service runs today: the stack sends each the image it
+    runs (read live at every run), and creates the others with the image the first of these
+    runs. A region is listed here once its service exists (after the `up` that created it)."""
     image_registry: RegistryName = Field(default="security", validate_default=True)
     max_instances: Annotated[int, Field(ge=1, le=1000)]
     min_instances: Annotated[int, Field(ge=0, le=1000)] = 0
@@ -113,12 +118,39 @@ class FleetSettings(Model):
 
     @field_validator("image")
     @classmethod
-    def _prod_pins_digest(cls, value: str, info: ValidationInfo) -> str:
-        if environment_of(info) == "prod" and not is_digest(value):
+    def _prod_pins_digest(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value == PLACEHOLDER_DIGEST:
+            raise ValueError(
+                "is the all-zero placeholder, which names no image: leave image unset where "
+                "the fleet's services run (existingRegions), or give the digest to create with"
+            )
+        if value is not None and environment_of(info) == "prod" and not is_digest(value):
             raise ValueError(
                 "prod pins the image by digest: give 'sha256:<64 hex digits>', not a tag"
             )
         return value
+
+    @model_validator(mode="after")
+    def _image_known(self) -> FleetSettings:
+        """Every service gets an image that runs or was chosen: the running one where the
+        fleet runs somewhere, else `image`; never both, so no stale digest lingers."""
+        unknown = sorted(set(self.existing_regions) - set(self.regions))
+        if unknown:
+            raise ValueError(
+                f"existingRegions lists {', '.join(unknown)}, which regions does not hold"
+            )
+        if len(set(self.existing_regions)) != len(self.existing_regions):
+            raise ValueError("existingRegions lists a region twice")
+        if self.existing_regions and self.image is not None:
+            raise ValueError(
+                "image is set while existingRegions run: the services keep the image they "
+                "run and new regions get it too; remove image"
+            )
+        if not self.existing_regions and self.image is None:
+            raise ValueError(
+                "needs image (none of its services runs yet: existingRegions is empty)"
+            )
+        return self
 
     @field_validator("image_registry")
     @classmethod
