@@ -6,7 +6,8 @@ sets what "runs" there and reads the input the engine would send."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +25,7 @@ RUNNING_B = (
 
 
 @pytest.fixture
-def live(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Mapping[str, Any]]]:
+def live(monkeypatch: pytest.MonkeyPatch) -> list[Mapping[str, Any]]:
     """Cloud Run answers that the AI Gateway runs image B (deployed after the stack's last
     run); every lookup the program makes is recorded."""
     asked: list[Mapping[str, Any]] = []
@@ -39,7 +40,7 @@ def live(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Mapping[str, Any]]]:
         return found
 
     monkeypatch.setitem(fakes.FAKE_INVOKES, Gcp.GET_SERVICE, answer)
-    yield asked
+    return asked
 
 
 def images(graph: Graph, fleet: str) -> dict[str, str]:
@@ -53,7 +54,8 @@ def images(graph: Graph, fleet: str) -> dict[str, str]:
 def test_a_template_change_sends_the_running_image(live: list[Mapping[str, Any]]) -> None:
     graph = evaluate("prod", ["fleets.aigw.env.AIGW_NEW_SETTING=on"])
     sent = images(graph, "aigw")
-    assert sent and all(image == RUNNING_B.format(region=r) for r, image in sent.items())
+    assert sent
+    assert all(image == RUNNING_B.format(region=r) for r, image in sent.items())
     for service in graph.of_type(Gcp.SERVICE):
         envs = {e["name"] for e in service.inputs["template"]["containers"][0]["envs"]}
         assert ("AIGW_NEW_SETTING" in envs) == service.name.startswith("aigw-")
@@ -112,7 +114,7 @@ def test_prod_gives_no_digest_where_every_service_runs() -> None:
     for fleet in stack_config("prod")["aigw-delivery:fleets"].values():
         assert "image" not in fleet
         assert sorted(fleet["existingRegions"]) == sorted(fleet["regions"])
-    assert "0" * 64 not in open("Pulumi.prod.yaml").read()
+    assert "0" * 64 not in (Path(__file__).parent.parent / "Pulumi.prod.yaml").read_text()
     assert parse_settings(_prod_raw(), environ=TOKEN, dry_run=False).fleets["aigw"].image is None
 
 
