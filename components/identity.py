@@ -32,10 +32,10 @@ SUBJECT_MAPPING = (
 id_token_authentication/, configurable per project since 18.7) grows with the path and the
 branch or tag name and passes 127 bytes for long ones, failing the exchange at run time.
 The project and job ids are decimal integers (GitLab sends them as strings, the same page's
-example payload; `string()` reads a number too), at most int64's 19 digits: at most 57 bytes (tests/test_identity.py
-evaluates this expression with a CEL implementation). The subject is what Cloud Logging
-shows: the job id leads to the pipeline, ref and commit. Nothing grants by subject: grants
-are `principalSet`s of `attribute.project_path`."""
+example payload; `string()` reads a number too), at most int64's 19 digits: at most 57
+bytes (tests/test_identity.py evaluates this expression with a CEL implementation). The
+subject is what Cloud Logging shows: the job id leads to the pipeline, ref and commit.
+Nothing grants by subject: grants are `principalSet`s of `attribute.project_path`."""
 
 ATTRIBUTE_MAPPING = {
     "google.subject": SUBJECT_MAPPING,

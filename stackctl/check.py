@@ -105,7 +105,11 @@ def policy_properties(inputs: Mapping[str, Any]) -> Mapping[str, Any]:
 def resource_options(resource: Resource) -> GraphResourceOptions:
     secret = frozenset(k for k, v in resource.inputs.items() if _holds(v, SECRET))
     return GraphResourceOptions(
-        resource.protect, resource.parent, resource.retain_on_delete, secret, resource.ignore_changes
+        resource.protect,
+        resource.parent,
+        resource.retain_on_delete,
+        secret,
+        resource.ignore_changes,
     )
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 
 import celpy
+from celpy.adapter import json_to_cel
 
 from components.identity import SUBJECT_LIMIT
-from stackctl.engine import Graph, Resource
+from stackctl.engine import Graph, Resource, evaluate
 from tests.conftest import stack_config
 from tests.wiring import fed_by
 
@@ -170,11 +172,11 @@ def test_outputs_name_the_provider_and_the_deployers(prod: Graph) -> None:
 INT64_MAX = 2**63 - 1
 
 
-def subject(mapping: str, claims: dict[str, object]) -> str:
+def subject(mapping: str, claims: Mapping[str, object]) -> str:
     """`google.subject` as Google computes it: the mapping evaluated as CEL over the token."""
     environment = celpy.Environment()
     program = environment.program(environment.compile(mapping))
-    return str(program.evaluate({"assertion": celpy.json_to_cel(claims)}))
+    return str(program.evaluate({"assertion": json_to_cel(dict(claims))}))
 
 
 LONGEST_PATH = "/".join(["g" * 255] * 20)
@@ -202,3 +204,18 @@ def test_the_subject_stays_within_googles_limit_for_any_path_and_ref(stack_graph
     assert subject(mapping, {**claims, "project_id": "64521649", "job_id": "302"}) == (
         "project_id:64521649:job_id:302"
     )
+
+
+def test_a_long_deployment_path_is_accepted_and_still_maps_a_bounded_subject() -> None:
+    """The path GitLab's own `sub` made too long (112 bytes on `main`, more on a stable
+    branch or tag) is fine: the subject no longer carries it."""
+    path = (
+        "gitlab-org/modelops/applied-ml/code-suggestions/aigw-delivery-staging/runway/"
+        "deployments/ai-gateway"
+    )
+    graph = evaluate("staging", [f"runway.deployments.ai-gateway.project.path={path}"])
+    provider = graph.named("identity-gitlab")
+    assert path in provider.inputs["attributeCondition"]
+    claims = {"project_path": path, "ref": LONGEST_REF, "project_id": "1", "job_id": "2"}
+    mapped = subject(provider.inputs["attributeMapping"]["google.subject"], claims)
+    assert len(mapped.encode()) <= SUBJECT_LIMIT

@@ -12,6 +12,7 @@ from components.settings.keys import DeploymentId, FleetId
 from components.settings.regions import Regions
 from components.settings.source import ProjectSettings, RegistryName
 
+
 class DeploymentSettings(Model):
     """One Runway deployment project: which fleet it deploys, from which registry."""
 
