@@ -87,6 +87,9 @@ UNOWNED = [
 source build, the client gcloud records, the revision's name, the operation that rolled it
 out, and the revision's labels. The image is not here: it is sent live."""
 
+ADDRESS_DESCRIPTION = "The fleet's load balancer address, which its hostname's DNS record names."
+"""A constant: the hostname is config, and the address's description forces replacement."""
+
 
 class Fleet(DeliveryComponent):
     """One fleet's runtime account, regional services and global load balancer."""
@@ -256,13 +259,17 @@ class Fleet(DeliveryComponent):
             opts=self.child_opts(),
         )
         # The hostname's DNS record points here: in prod the address must survive
-        # (components/rules.py).
+        # (components/rules.py). Every input of a global address but its labels forces
+        # replacing it (policy/delivery/replacement.py), so none may follow config an
+        # ordinary edit changes: the description is a constant, never the hostname, and it
+        # is ignored once the address exists, so an adopted address keeps whatever
+        # description it has live (ignore_changes takes the imported value).
         self.address = compute.GlobalAddress(
             self.child("address"),
             ip_version="IPV4",
             address_type="EXTERNAL",
-            description=f"{fleet.hostname}.",
-            opts=self.child_opts(),
+            description=ADDRESS_DESCRIPTION,
+            opts=self.child_opts(ignore_changes=["description"]),
         )
         self.forwarding_rule = compute.GlobalForwardingRule(
             self.child("https"),

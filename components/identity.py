@@ -19,8 +19,26 @@ from components.base import DeliveryComponent
 from components.settings import DeploymentSettings, GcpSettings
 from contract import deployer_account_id
 
+SUBJECT_LIMIT = 127
+"""Google rejects a token exchange whose mapped `google.subject` exceeds 127 bytes ("The size
+of mapped attribute exceeds the 127 bytes limit"; `attributeMapping` in the IAM API's
+WorkloadIdentityPoolProvider reference, quoted in gitlab-org/gitlab!114147)."""
+
+SUBJECT_MAPPING = (
+    '"project_id:" + string(assertion.project_id) + ":job_id:" + string(assertion.job_id)'
+)
+"""`google.subject`, bounded whatever the project's path or the ref. GitLab's own `sub`
+(`project_path:<path>:ref_type:<type>:ref:<ref>`, docs.gitlab.com/ci/secrets/
+id_token_authentication/, configurable per project since 18.7) grows with the path and the
+branch or tag name and passes 127 bytes for long ones, failing the exchange at run time.
+The project and job ids are decimal integers (GitLab sends them as strings, the same page's
+example payload; `string()` reads a number too), at most int64's 19 digits: at most 57
+bytes (tests/test_identity.py evaluates this expression with a CEL implementation). The
+subject is what Cloud Logging shows: the job id leads to the pipeline, ref and commit.
+Nothing grants by subject: grants are `principalSet`s of `attribute.project_path`."""
+
 ATTRIBUTE_MAPPING = {
-    "google.subject": "assertion.sub",
+    "google.subject": SUBJECT_MAPPING,
     "attribute.project_path": "assertion.project_path",
     "attribute.project_id": "assertion.project_id",
     "attribute.namespace_path": "assertion.namespace_path",

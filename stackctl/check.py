@@ -70,8 +70,11 @@ class GraphResourceOptions(PolicyResourceOptions):
         parent: str | None,
         retain_on_delete: bool,
         secret_properties: frozenset[str],
+        ignore_changes: tuple[str, ...] = (),
     ) -> None:
-        super().__init__(protect, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], parent)
+        super().__init__(
+            protect, list(ignore_changes), None, [], PolicyCustomTimeouts(0, 0, 0), [], parent
+        )
         self.retain_on_delete = retain_on_delete
         self.secret_properties = secret_properties
 
@@ -102,7 +105,11 @@ def policy_properties(inputs: Mapping[str, Any]) -> Mapping[str, Any]:
 def resource_options(resource: Resource) -> GraphResourceOptions:
     secret = frozenset(k for k, v in resource.inputs.items() if _holds(v, SECRET))
     return GraphResourceOptions(
-        resource.protect, resource.parent, resource.retain_on_delete, secret
+        resource.protect,
+        resource.parent,
+        resource.retain_on_delete,
+        secret,
+        resource.ignore_changes,
     )
 
 

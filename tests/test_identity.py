@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 
-from stackctl.engine import Graph, Resource
+import celpy
+from celpy.adapter import json_to_cel
+
+from components.identity import SUBJECT_LIMIT
+from stackctl.engine import Graph, Resource, evaluate
 from tests.conftest import stack_config
 from tests.wiring import fed_by
 
@@ -46,7 +51,7 @@ def test_the_provider_trusts_gitlab_tokens_for_the_configured_audience(
     }
     assert stack_graph.named("identity-pool").urn in provider.dependencies
     mapping = provider.inputs["attributeMapping"]
-    assert mapping["google.subject"] == "assertion.sub"
+    assert "assertion.sub" not in mapping["google.subject"]
     assert mapping["attribute.project_path"] == "assertion.project_path"
     assert mapping["attribute.ref_protected"] == "string(assertion.ref_protected)"
     assert {"attribute.ref", "attribute.ref_type", "attribute.project_id"} <= set(mapping)
@@ -162,3 +167,55 @@ def test_outputs_name_the_provider_and_the_deployers(prod: Graph) -> None:
         provider = prod.named(f"{deployment_id}-runway-workload-identity-provider")
         assert fed_by(prod, provider, "value") == {"identity-gitlab"}
         assert provider.inputs["value"] == deploy["workloadIdentityProvider"]
+
+
+INT64_MAX = 2**63 - 1
+
+
+def subject(mapping: str, claims: Mapping[str, object]) -> str:
+    """`google.subject` as Google computes it: the mapping evaluated as CEL over the token."""
+    environment = celpy.Environment()
+    program = environment.program(environment.compile(mapping))
+    return str(program.evaluate({"assertion": json_to_cel(dict(claims))}))
+
+
+LONGEST_PATH = "/".join(["g" * 255] * 20)
+LONGEST_REF = "stable-" + "9" * 240 + "-ee"
+
+
+def test_the_subject_stays_within_googles_limit_for_any_path_and_ref(stack_graph: Graph) -> None:
+    """The longest project path and ref GitLab allows, and ids at int64's maximum, as strings
+    (GitLab's form) and as numbers, still map to a subject Google accepts."""
+    mapping = stack_graph.named("identity-gitlab").inputs["attributeMapping"]["google.subject"]
+    claims: dict[str, object] = {
+        "sub": f"project_path:{LONGEST_PATH}:ref_type:branch:ref:{LONGEST_REF}",
+        "project_path": LONGEST_PATH,
+        "ref": LONGEST_REF,
+        "ref_type": "branch",
+        "project_id": str(INT64_MAX),
+        "job_id": str(INT64_MAX),
+    }
+    for ids in (str, int):
+        token = {**claims, "project_id": ids(INT64_MAX), "job_id": ids(INT64_MAX)}
+        mapped = subject(mapping, token)
+        assert len(mapped.encode()) <= SUBJECT_LIMIT, mapped
+        assert mapped == f"project_id:{INT64_MAX}:job_id:{INT64_MAX}"
+    # What the stack's real deployment projects send on a stable branch is unique per job.
+    assert subject(mapping, {**claims, "project_id": "64521649", "job_id": "302"}) == (
+        "project_id:64521649:job_id:302"
+    )
+
+
+def test_a_long_deployment_path_is_accepted_and_still_maps_a_bounded_subject() -> None:
+    """The path GitLab's own `sub` made too long (112 bytes on `main`, more on a stable
+    branch or tag) is fine: the subject no longer carries it."""
+    path = (
+        "gitlab-org/modelops/applied-ml/code-suggestions/aigw-delivery-staging/runway/"
+        "deployments/ai-gateway"
+    )
+    graph = evaluate("staging", [f"runway.deployments.ai-gateway.project.path={path}"])
+    provider = graph.named("identity-gitlab")
+    assert path in provider.inputs["attributeCondition"]
+    claims = {"project_path": path, "ref": LONGEST_REF, "project_id": "1", "job_id": "2"}
+    mapped = subject(provider.inputs["attributeMapping"]["google.subject"], claims)
+    assert len(mapped.encode()) <= SUBJECT_LIMIT

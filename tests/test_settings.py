@@ -423,15 +423,6 @@ BAD_CONFIGS = [
         "is also deployment 'ai-gateway''s project",
     ),
     (
-        "staging",
-        [
-            "runway.deployments.ai-gateway.project.path=gitlab-org/modelops/applied-ml/"
-            "code-suggestions/aigw-delivery-staging/runway/deployments/ai-gateway"
-        ],
-        "aigw-delivery:runway.deployments.ai-gateway.project",
-        "too long for Workload Identity",
-    ),
-    (
         "prod",
         [
             "runway.deployments.ai-gateway.project.path="

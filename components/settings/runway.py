@@ -12,10 +12,6 @@ from components.settings.keys import DeploymentId, FleetId
 from components.settings.regions import Regions
 from components.settings.source import ProjectSettings, RegistryName
 
-SUBJECT_LIMIT = 127
-"""Google caps the mapped `google.subject` at 127 bytes; GitLab's token subject is
-`project_path:<path>:ref_type:branch:ref:<branch>`."""
-
 
 class DeploymentSettings(Model):
     """One Runway deployment project: which fleet it deploys, from which registry."""
@@ -26,16 +22,9 @@ class DeploymentSettings(Model):
     regions: Regions | None = None
     """The fleet regions this deployment rolls out to; all of its fleet's when not set."""
 
-    @field_validator("project")
-    @classmethod
-    def _subject_fits(cls, value: ProjectSettings) -> ProjectSettings:
-        subject = f"project_path:{value.path}:ref_type:branch:ref:main"
-        if len(subject.encode()) > SUBJECT_LIMIT:
-            raise ValueError(
-                f"path is too long for Workload Identity: GitLab's token subject {subject!r} "
-                f"exceeds the {SUBJECT_LIMIT} bytes Google allows in google.subject"
-            )
-        return value
+    # No rule on the project's path for Workload Identity: the subject Google limits to 127
+    # bytes is mapped from the project and job ids, not from the path or ref
+    # (components/identity.py, SUBJECT_MAPPING), so no path or ref settings allow exceeds it.
 
     @field_validator("pull_from")
     @classmethod

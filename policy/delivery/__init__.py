@@ -13,7 +13,7 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from . import cloudrun, credentials, dockerhub, gitlab, iam, protection
+from . import cloudrun, credentials, dockerhub, gitlab, iam, protection, replacement
 
 PACK_NAME = "aigw-delivery"
 
@@ -21,6 +21,7 @@ POLICIES: list[Policy] = [
     *gitlab.POLICIES,
     *credentials.POLICIES,
     *protection.POLICIES,
+    *replacement.POLICIES,
     *cloudrun.POLICIES,
     *iam.POLICIES,
     *dockerhub.POLICIES,
