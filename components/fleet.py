@@ -29,8 +29,7 @@ from typing import Any
 import pulumi
 from pulumi_gcp import cloudrunv2, serviceaccount
 
-from components import compute
-from components import adoption
+from components import adoption, compute
 from components.base import DeliveryComponent
 from components.pull import RegistryPull
 from components.rules import MANAGED_BY

@@ -135,4 +135,5 @@ class RunwayDeployment(DeliveryComponent):
         found = gitlab.get_project_output(
             path_with_namespace=project.path, opts=pulumi.InvokeOutputOptions(parent=self)
         )
-        return found.id.apply(int)
+        # Through the project resource too: the allowlist entry still follows its project.
+        return pulumi.Output.all(self.project.id, found.id).apply(lambda ids: int(ids[1]))

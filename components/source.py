@@ -12,8 +12,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_gitlab as gitlab
 
-from components.base import DeliveryComponent
 from components import adoption
+from components.base import DeliveryComponent
 from components.projects import gitlab_project, project_ref
 from components.settings import (
     GitLabSettings,

@@ -22,7 +22,6 @@ from components.adoption import reason_created
 from contract import Pulumi
 from stackctl.graph import Graph
 
-
 NEW_PART = "its part of the diagram does not exist yet (existing.<part> is false): created"
 
 
