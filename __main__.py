@@ -38,6 +38,7 @@ canonical = SourceProject(
     release=settings.release,
     gitlab_settings=settings.gitlab,
     production=settings.production,
+    adopt=settings.existing.source,
     package=source.package,
     opts=with_providers,
 )
@@ -48,6 +49,7 @@ security = SourceProject(
     release=settings.release,
     gitlab_settings=settings.gitlab,
     production=settings.production,
+    adopt=settings.existing.source,
     opts=with_providers,
 )
 mirror = PushMirror(
@@ -62,6 +64,7 @@ identity = DeployIdentity(
     "identity",
     gcp=settings.gcp,
     deployments=settings.runway.deployments,
+    adopt=settings.existing.identity,
     opts=with_providers,
 )
 fleets = {
@@ -72,6 +75,7 @@ fleets = {
         pull=pull,
         deployments=settings.runway.of_fleet(fleet_id),
         deployers=identity.deployers,
+        existing=settings.existing,
         opts=with_providers,
     )
     for fleet_id, fleet in settings.fleets.items()
@@ -81,6 +85,7 @@ deployments = {
         deployment_id,
         deployment,
         production=settings.production,
+        adopt=settings.existing.runway,
         gcp=settings.gcp,
         security=security,
         registry=registries[deployment.pull_from],

@@ -62,18 +62,19 @@ from typing import Any
 import pulumi
 from pulumi_gcp import cloudrunv2, serviceaccount
 
-from components import compute
+from components import adoption, compute
 from components.base import DeliveryComponent
 from components.pull import RegistryPull
 from components.rules import MANAGED_BY
 from components.settings import (
     SERVERS,
     DeploymentSettings,
+    ExistingSettings,
     FleetSettings,
     ProbeSettings,
     is_digest,
 )
-from contract import runtime_account_id
+from contract import Gcp, runtime_account_id
 
 UNOWNED = [
     "buildConfig",
@@ -103,16 +104,23 @@ class Fleet(DeliveryComponent):
         pull: RegistryPull,
         deployments: Mapping[str, DeploymentSettings],
         deployers: Mapping[str, serviceaccount.Account],
+        existing: ExistingSettings | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("Fleet", name, opts)
         self.settings = settings
+        # Where the fleet exists, every resource below is adopted (components/adoption.py).
+        self._adopt = pull.project_id if existing is not None and existing.fleets else None
+        self._names = existing.names if existing is not None else {}
         self.runtime = serviceaccount.Account(
             self.child("runtime"),
             account_id=runtime_account_id(name),
             display_name=f"Cloud Run runtime: {name}",
             description=f"What the {name} services run as.",
-            opts=self.child_opts(),
+            opts=self.child_opts(
+                import_=self._adopt
+                and adoption.service_account(self._adopt, runtime_account_id(name))
+            ),
         )
         for deployment_id in deployments:
             # Deploying a revision that runs as the runtime account needs actAs on it, on
@@ -138,12 +146,16 @@ class Fleet(DeliveryComponent):
             image = running.get(region) or pull.image(settings.image_registry, region, self.digest)
             service = self._service(region, production, image)
             self.services[region] = service
+            neg_name = self._live_name(f"{region}-neg")
             negs[region] = compute.RegionNetworkEndpointGroup(
                 self.child(f"{region}-neg"),
+                name=neg_name,
                 region=region,
                 network_endpoint_type="SERVERLESS",
                 cloud_run={"service": service.name},
-                opts=self.child_opts(),
+                opts=self.child_opts(
+                    import_=neg_name and adoption.region_neg(pull.project_id, region, neg_name)
+                ),
             )
             for deployment_id, deployment in deployments.items():
                 if region not in (deployment.regions or settings.regions):
@@ -228,35 +240,47 @@ class Fleet(DeliveryComponent):
                     )
                 ],
             ),
-            opts=self.child_opts(ignore_changes=UNOWNED),
+            opts=self.child_opts(
+                ignore_changes=UNOWNED,
+                # Only a service that runs is adopted: a region added to `regions` but not
+                # yet to `existingRegions` is created (an import of a service that does not
+                # exist fails the preview).
+                import_=self._adopt
+                and region in fleet.existing_regions
+                and adoption.cloud_run_service(self._adopt, region, fleet.service_name),
+            ),
         )
 
     def _load_balancer(self, negs: Mapping[str, compute.RegionNetworkEndpointGroup]) -> None:
         fleet = self.settings
         self.backend = compute.BackendService(
             self.child("backend"),
+            name=self._live_name("backend"),
             description=f"The {self.component_name} fleet's regions.",
             load_balancing_scheme="EXTERNAL_MANAGED",
             # gRPC needs HTTP/2 from the load balancer to the service as well.
             protocol="HTTP2" if fleet.http2 else "HTTPS",
             backends=[{"group": negs[region].id} for region in sorted(negs)],
-            opts=self.child_opts(),
+            opts=self.child_opts(import_=self._global_import("backend", Gcp.BACKEND_SERVICE)),
         )
         self.url_map = compute.URLMap(
             self.child("url-map"),
+            name=self._live_name("url-map"),
             default_service=self.backend.id,
-            opts=self.child_opts(),
+            opts=self.child_opts(import_=self._global_import("url-map", Gcp.URL_MAP)),
         )
         self.certificate = compute.ManagedSslCertificate(
             self.child("certificate"),
+            name=self._live_name("certificate"),
             managed={"domains": [fleet.hostname]},
-            opts=self.child_opts(),
+            opts=self.child_opts(import_=self._global_import("certificate", Gcp.CERTIFICATE)),
         )
         self.proxy = compute.TargetHttpsProxy(
             self.child("https-proxy"),
+            name=self._live_name("https-proxy"),
             url_map=self.url_map.id,
             ssl_certificates=[self.certificate.id],
-            opts=self.child_opts(),
+            opts=self.child_opts(import_=self._global_import("https-proxy", Gcp.HTTPS_PROXY)),
         )
         # The hostname's DNS record points here: in prod the address must survive
         # (components/rules.py). Every input of a global address but its labels forces
@@ -266,20 +290,42 @@ class Fleet(DeliveryComponent):
         # description it has live (ignore_changes takes the imported value).
         self.address = compute.GlobalAddress(
             self.child("address"),
+            name=self._live_name("address"),
             ip_version="IPV4",
             address_type="EXTERNAL",
             description=ADDRESS_DESCRIPTION,
-            opts=self.child_opts(ignore_changes=["description"]),
+            opts=self.child_opts(
+                ignore_changes=["description"],
+                import_=self._global_import("address", Gcp.GLOBAL_ADDRESS),
+            ),
         )
         self.forwarding_rule = compute.GlobalForwardingRule(
             self.child("https"),
+            name=self._live_name("https"),
             target=self.proxy.id,
             ip_address=self.address.id,
             ip_protocol="TCP",
             port_range="443",
             load_balancing_scheme="EXTERNAL_MANAGED",
-            opts=self.child_opts(),
+            opts=self.child_opts(import_=self._global_import("https", Gcp.FORWARDING_RULE)),
         )
+
+    def _live_name(self, part: str) -> str | None:
+        """The live name of a load balancer resource where the fleet exists: the override in
+        `existing.names` (by logical name), else `<serviceName>-<part>`. None where the fleet
+        is created: Pulumi names it, as before."""
+        if self._adopt is None:
+            return None
+        rule = f"{self.settings.service_name}-{part}"
+        return adoption.live_name(self._names, self.child(part), rule)
+
+    def _global_import(self, part: str, type_: str) -> str | None:
+        """The import id of a global load balancer resource that exists, from its live name
+        (the same name the resource is given: `name` forces replacement on these types)."""
+        name = self._live_name(part)
+        if name is None or self._adopt is None:
+            return None
+        return adoption.global_resource(type_, self._adopt, name)
 
     def region_outputs(self) -> dict[str, dict[str, pulumi.Output[str]]]:
         """Per region, the service's name and URL."""

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import pulumi
 from pulumi_gcp import iam, serviceaccount
 
+from components import adoption
 from components.base import DeliveryComponent
 from components.settings import DeploymentSettings, GcpSettings
 from contract import deployer_account_id
@@ -68,11 +69,13 @@ class DeployIdentity(DeliveryComponent):
         *,
         gcp: GcpSettings,
         deployments: Mapping[str, DeploymentSettings],
+        adopt: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("DeployIdentity", name, opts)
         federation = gcp.workload_identity
         self.audience = federation.audience
+        project = gcp.project_id if adopt else None  # where they exist, they are adopted
         # A deleted pool or provider keeps its id for 30 days: in prod they must survive
         # (components/rules.py).
         self.pool = iam.WorkloadIdentityPool(
@@ -80,7 +83,9 @@ class DeployIdentity(DeliveryComponent):
             workload_identity_pool_id=federation.pool_id,
             display_name="GitLab deployments",
             description="GitLab CI pipelines of the Runway deployment projects.",
-            opts=self.child_opts(),
+            opts=self.child_opts(
+                import_=project and adoption.wif_pool(project, federation.pool_id)
+            ),
         )
         self.provider = iam.WorkloadIdentityPoolProvider(
             self.child("gitlab"),
@@ -95,7 +100,10 @@ class DeployIdentity(DeliveryComponent):
                 issuer_uri=federation.issuer,
                 allowed_audiences=[federation.audience],
             ),
-            opts=self.child_opts(),
+            opts=self.child_opts(
+                import_=project
+                and adoption.wif_provider(project, federation.pool_id, federation.provider_id)
+            ),
         )
         self.deployers: dict[str, serviceaccount.Account] = {}
         for deployment_id, deployment in deployments.items():
@@ -104,7 +112,10 @@ class DeployIdentity(DeliveryComponent):
                 account_id=deployer_account_id(deployment_id),
                 display_name=f"Runway deployer: {deployment_id}",
                 description=f"Deploys the {deployment.fleet} fleet from {deployment.project.path}.",
-                opts=self.child_opts(),
+                opts=self.child_opts(
+                    import_=project
+                    and adoption.service_account(project, deployer_account_id(deployment_id))
+                ),
             )
             # Only this deployment's own project (its protected refs, by the provider's
             # condition) may act as its deployer.

@@ -1,14 +1,16 @@
 """GitLab projects of the diagram, created or adopted by one rule.
 
-Prod adopts the projects that exist; staging creates fresh ones. A project is adopted by the
-`importId` its settings give, or, in prod without one, by the id GitLab reports for its path
-(looked up when the program runs, so no id is guessed in a stack file; `pulumi preview`
-shows the id it imports, worth pinning as `importId` once seen). An adopted project keeps
-what the stack does not set (its name, its namespace), and Pulumi refuses the import if an
-input differs from the live project. A created project goes into its namespace (looked up
-by path). Either way, destroying the stack archives it instead of deleting it, and in prod it
-is protected and survives a delete (components/rules.py). The lookups are invokes of the
-owner's GitLab provider (`InvokeOptions(parent=owner)`).
+Where the project's part exists (`existing.source`, `existing.runway`) it is adopted by
+import: by the `importId` its settings give, else by its full path (the project import
+takes whatever `GET /projects/:id` takes, the id or the URL-encoded path: pulumi_gitlab
+10.4.0, `Project`'s `## Import`). No id is looked up, so the adoption plan
+(`stackctl graph --format imports`) is known offline. An adopted project keeps what the
+stack does not set (its name, its namespace). An import whose inputs differ from the live
+project is not refused (since Pulumi v3.174.0, pulumi/pulumi#19339): it is imported, then
+updated to the stack's inputs in the same `pulumi up`, so the preview is where a
+difference shows. A created project goes into its namespace (looked up by path). Either
+way, destroying the stack archives it instead of deleting it, and in prod it is protected
+and survives a delete (components/rules.py).
 """
 
 from __future__ import annotations
@@ -18,20 +20,21 @@ from typing import Any
 import pulumi
 import pulumi_gitlab as gitlab
 
+from components import adoption
 from components.base import DeliveryComponent
 from components.settings import ProjectSettings
 
 
 def gitlab_project(
-    owner: DeliveryComponent, project: ProjectSettings, *, production: bool, **inputs: Any
+    owner: DeliveryComponent, project: ProjectSettings, *, adopt: bool, **inputs: Any
 ) -> gitlab.Project:
     """The `<owner>-project` child of `owner`; `inputs` are the part-specific settings."""
-    import_id = adoption_id(owner, project, production=production)
+    import_id = project_ref(project) if adopt else None
     adopted = import_id is not None
     return gitlab.Project(
         owner.child("project"),
         # An adopted project keeps what the stack does not set; a new one is named after its
-        # path. Import fails on any input that differs from the live project.
+        # path.
         name=project.name or (None if adopted else project.slug),
         path=project.slug,
         # An adopted project keeps its namespace; only a new one needs it looked up.
@@ -50,15 +53,8 @@ def gitlab_project(
     )
 
 
-def adoption_id(
-    owner: DeliveryComponent, project: ProjectSettings, *, production: bool
-) -> str | None:
-    """The id `project` is adopted by, or None when the stack creates it."""
-    if project.import_id is not None:
-        return str(project.import_id)
-    if not production:
-        return None
-    found = gitlab.get_project(
-        path_with_namespace=project.path, opts=pulumi.InvokeOptions(parent=owner)
+def project_ref(project: ProjectSettings) -> str:
+    """How an existing project is named in import ids: its pinned id, else its full path."""
+    return adoption.gitlab_project(
+        str(project.import_id) if project.import_id is not None else project.path
     )
-    return str(found.id)

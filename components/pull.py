@@ -27,6 +27,7 @@ import pulumi
 import pulumi_gitlab as gitlab
 from pulumi_gcp import artifactregistry, projects, secretmanager
 
+from components import adoption
 from components.base import DeliveryComponent
 from components.settings import RegistryName, Settings, is_digest
 from components.source import SourceProject
@@ -79,6 +80,7 @@ class RegistryPull(DeliveryComponent):
         self._lookups: dict[RegistryName, docker.Provider] = {}  # tag lookups, per registry
 
         self.project_id = gcp.project_id
+        adopt = gcp.project_id if settings.existing.pull else None  # its secret, repositories
         self.agent = projects.ServiceIdentity(
             self.child("agent"),
             service="artifactregistry.googleapis.com",
@@ -104,11 +106,13 @@ class RegistryPull(DeliveryComponent):
             credential: pulumi.Output[str] = pulumi.Output.secret(token.token)
             secret = secretmanager.Secret(
                 f"{part}-secret",
-                secret_id=f"gitlab-{registry}-registry-pull",
+                secret_id=f"gitlab-{registry}-registry-pull",  # the import id's too
                 replication=secretmanager.SecretReplicationArgs(
                     auto=secretmanager.SecretReplicationAutoArgs()
                 ),
-                opts=self.child_opts(),
+                opts=self.child_opts(
+                    import_=adopt and adoption.secret(adopt, f"gitlab-{registry}-registry-pull")
+                ),
             )
             version = secretmanager.SecretVersion(
                 f"{part}-secret-version",
@@ -137,7 +141,13 @@ class RegistryPull(DeliveryComponent):
                         f"https://{self.registry_host}", token, version, registry
                     ),
                     # Readable credentials before the first pull.
-                    opts=self.child_opts(depends_on=[access]),
+                    opts=self.child_opts(
+                        depends_on=[access],
+                        import_=adopt
+                        and adoption.artifact_repository(
+                            adopt, region, self.repository_id(registry)
+                        ),
+                    ),
                 )
                 for region in regions
             }

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_gitlab as gitlab
 
+from components import adoption
 from components.base import DeliveryComponent
 from components.dockerhub import DockerHubRepository
 from components.providers import DockerHubAccount
@@ -68,6 +69,7 @@ class DockerHubRelease(DeliveryComponent):
         self.variables: list[gitlab.ProjectVariable] = []
         for project in projects:
             only_after = [project.release_tags]
+            ref = project.adopted_as  # the release jobs already have these variables
             self.variables.append(
                 gitlab.ProjectVariable(
                     self.child(f"{project.component_name}-username"),
@@ -79,7 +81,10 @@ class DockerHubRelease(DeliveryComponent):
                     masked=False,
                     hidden=False,
                     raw=True,
-                    opts=self.child_opts(depends_on=only_after),
+                    opts=self.child_opts(
+                        depends_on=only_after,
+                        import_=ref and adoption.project_variable(ref, USERNAME_VARIABLE),
+                    ),
                 )
             )
             self.variables.append(
@@ -95,7 +100,9 @@ class DockerHubRelease(DeliveryComponent):
                     hidden=True,
                     raw=True,
                     opts=self.child_opts(
-                        depends_on=only_after, additional_secret_outputs=["value"]
+                        depends_on=only_after,
+                        additional_secret_outputs=["value"],
+                        import_=ref and adoption.project_variable(ref, PASSWORD_VARIABLE),
                     ),
                 )
             )

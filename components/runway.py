@@ -18,10 +18,11 @@ import json
 import pulumi
 import pulumi_gitlab as gitlab
 
+from components import adoption
 from components.base import DeliveryComponent
 from components.fleet import Fleet
 from components.identity import DeployIdentity
-from components.projects import gitlab_project
+from components.projects import gitlab_project, project_ref
 from components.pull import RegistryPull
 from components.settings import DeploymentSettings, GcpSettings
 from components.source import SourceProject
@@ -37,6 +38,7 @@ class RunwayDeployment(DeliveryComponent):
         settings: DeploymentSettings,
         *,
         production: bool,
+        adopt: bool,
         gcp: GcpSettings,
         security: SourceProject,
         registry: SourceProject,
@@ -47,7 +49,8 @@ class RunwayDeployment(DeliveryComponent):
     ) -> None:
         super().__init__("RunwayDeployment", name, opts)
         self.settings = settings
-        self.project = gitlab_project(self, settings.project, production=production)
+        self.project = gitlab_project(self, settings.project, adopt=adopt)
+        ref = project_ref(settings.project) if adopt else None
         self.regions = sorted(settings.regions or fleet.settings.regions)
 
         self.trigger = gitlab.PipelineTrigger(
@@ -68,13 +71,22 @@ class RunwayDeployment(DeliveryComponent):
             hidden=True,
             raw=True,
             environment_scope="*",
-            opts=self.child_opts(),
+            opts=self.child_opts(
+                import_=security.adopted_as
+                and adoption.project_variable(security.adopted_as, trigger_variable(name))
+            ),
         )
+        # Adopted only where the deployment project's numeric id is pinned (the id needs it).
+        pinned = settings.project.import_id if adopt else None
         self.registry_access = gitlab.ProjectJobTokenScope(
             self.child("registry-access"),
             project=registry.project.id,
-            target_project_id=self.project.id.apply(int),
-            opts=self.child_opts(),
+            target_project_id=self._numeric_id(adopt),
+            opts=self.child_opts(
+                import_=registry.adopted_as
+                and pinned
+                and adoption.job_token_scope(registry.adopted_as, pinned)
+            ),
         )
 
         services = pulumi.Output.all(
@@ -103,10 +115,25 @@ class RunwayDeployment(DeliveryComponent):
                 protected=False,
                 raw=True,
                 environment_scope="*",
-                opts=self.child_opts(),
+                opts=self.child_opts(import_=ref and adoption.project_variable(ref, key)),
             )
             for key, value in variables.items()
         }
         self.register_outputs(
             {"project": self.project.id, "triggerVariable": trigger_variable(name)}
         )
+
+    def _numeric_id(self, adopt: bool) -> pulumi.Input[int]:
+        """The deployment project's numeric id, which the job-token allowlist takes: pinned
+        (`importId`), else the created project's id; a project adopted by its path (whose
+        id may then be its path) is looked up by that path."""
+        project = self.settings.project
+        if project.import_id is not None:
+            return project.import_id
+        if not adopt:
+            return self.project.id.apply(int)
+        found = gitlab.get_project_output(
+            path_with_namespace=project.path, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+        # Through the project resource too: the allowlist entry still follows its project.
+        return pulumi.Output.all(self.project.id, found.id).apply(lambda ids: int(ids[1]))

@@ -12,8 +12,9 @@ from __future__ import annotations
 import pulumi
 import pulumi_gitlab as gitlab
 
+from components import adoption
 from components.base import DeliveryComponent
-from components.projects import gitlab_project
+from components.projects import gitlab_project, project_ref
 from components.settings import (
     GitLabSettings,
     PackageSettings,
@@ -36,6 +37,7 @@ class SourceProject(DeliveryComponent):
         release: ReleaseSettings,
         gitlab_settings: GitLabSettings,
         production: bool,
+        adopt: bool,
         package: PackageSettings | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -46,11 +48,15 @@ class SourceProject(DeliveryComponent):
         self.web_url = f"{gitlab_settings.url}/{project.path}"
         self.image = f"{gitlab_settings.registry_host}/{project.path}/{source.registry.repository}"
         cleanup = source.registry.cleanup
+        # Where the project exists, its protections do too: adopted by `<project>:<ref>`.
+        ref = project_ref(project) if adopt else None
+        self.adopted_as = ref
+        """How import ids name this project, where it exists; None: it is created."""
 
         self.project = gitlab_project(
             self,
             project,
-            production=production,
+            adopt=adopt,
             default_branch=source.default_branch,
             container_registry_access_level="enabled",
             container_expiration_policy=gitlab.ProjectContainerExpirationPolicyArgs(
@@ -75,7 +81,9 @@ class SourceProject(DeliveryComponent):
                 push_access_level="maintainer",
                 merge_access_level="maintainer",
                 allow_force_push=False,
-                opts=self.child_opts(),
+                opts=self.child_opts(
+                    import_=ref and adoption.branch_protection(ref, branch),
+                ),
             )
             for part, branch in (
                 ("main", source.default_branch),
@@ -87,7 +95,7 @@ class SourceProject(DeliveryComponent):
             project=self.project.id,
             tag=release.tag_pattern,
             create_access_level="maintainer",
-            opts=self.child_opts(),
+            opts=self.child_opts(import_=ref and adoption.tag_protection(ref, release.tag_pattern)),
         )
         self.registry_protection = gitlab.ProjectContainerRepositoryProtection(
             self.child("registry-protection"),

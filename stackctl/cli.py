@@ -1,4 +1,4 @@
-"""`python -m stackctl`: the stack's command-line tool (DESIGN.md section 5)."""
+"""`python -m stackctl`: the stack's command-line tool (README, "The graph offline")."""
 
 from __future__ import annotations
 
@@ -47,10 +47,11 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument("stack", help="stack name: Pulumi.<stack>.yaml is read")
     graph.add_argument(
         "--format",
-        choices=("text", "json", "mermaid", "hash"),
+        choices=("text", "json", "mermaid", "hash", "imports"),
         default="text",
         help="text: a tree; json: the graph document; mermaid: the delivery diagram; hash: "
-        "the sha256 a `pulumi up` from CI records (AIGW_GRAPH_HASH) and promote checks",
+        "the sha256 a `pulumi up` from CI records (AIGW_GRAPH_HASH) and promote checks; "
+        "imports: the adoption plan, as Pulumi's bulk import file, and what is created and why",
     )
     _add_config_option(graph)
     graph.set_defaults(run=_graph)
@@ -192,6 +193,10 @@ def _graph(args: argparse.Namespace) -> int:
         print(json.dumps(graph.to_json(), indent=2))
     elif args.format == "mermaid":
         print(diagram.mermaid(graph))
+    elif args.format == "imports":
+        from stackctl.imports import plan
+
+        print(json.dumps(plan(graph), indent=2))
     else:
         print(text.render(graph))
     return 0

@@ -181,7 +181,17 @@ def _git(repo: Path, *args: str) -> str:
 def test_an_added_and_a_removed_region(prod: Graph) -> None:
     regions = stack_config("prod")["aigw-delivery:fleets"]["aigw"]["regions"]
     moved = [r for r in regions if r != "europe-west9"] + ["us-west1"]
-    result = compare(prod, evaluate("prod", [f"fleets.aigw.regions={json.dumps(moved)}"]))
+    running = [r for r in regions if r != "europe-west9"]  # the new region does not run yet
+    result = compare(
+        prod,
+        evaluate(
+            "prod",
+            [
+                f"fleets.aigw.regions={json.dumps(moved)}",
+                f"fleets.aigw.existingRegions={json.dumps(running)}",
+            ],
+        ),
+    )
     added = sorted(r.name for r in result.added)
     removed = sorted(r.name for r in result.removed)
     assert added == [

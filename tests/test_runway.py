@@ -51,13 +51,12 @@ def test_staging_has_a_load_test_deployment_and_prod_does_not(staging: Graph, pr
 
 
 def test_prod_adopts_the_deployment_projects_and_protects_them(prod: Graph) -> None:
-    """No id is guessed in the stack file: prod imports the project GitLab has at the path."""
+    """No id is guessed in the stack file: prod imports each project by its full path."""
     for deployment_id, settings in deployments("prod").items():
         project = prod.named(f"{deployment_id}-project")
         assert "importId" not in settings["project"]
-        # The id GitLab has for the path (offline: the engine's answer to the lookup) is
-        # the one imported, and the one everything on the project is made for.
-        assert project.import_id
+        # The project API takes the full path as the id: it is the one imported.
+        assert project.import_id == settings["project"]["path"]
         variables = variables_of(prod, f"{deployment_id}-project")
         assert variables
         assert {v.inputs["project"] for v in variables.values()} == {project.import_id}
@@ -118,7 +117,7 @@ def test_each_deployment_project_is_on_its_registry_projects_job_token_allowlist
         assert fed_by(stack_graph, scope, "targetProjectId") == {f"{deployment_id}-project"}
         # GitLab's API takes the target as a number: the program converts the project id.
         assert isinstance(scope.inputs["targetProjectId"], int)
-        if deployment_project.import_id:
+        if deployment_project.import_id and deployment_project.import_id.isdigit():
             assert scope.inputs["targetProjectId"] == int(deployment_project.import_id)
         assert deployment_project.urn in scope.dependencies
 

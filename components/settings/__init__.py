@@ -36,6 +36,7 @@ from pydantic import Field, PrivateAttr, SecretStr, ValidationError, ValidationI
 from components.settings.base import PROJECT, Model, Problem, problems_at
 from components.settings.dockerhub import DockerHubRepositorySettings, DockerHubSettings
 from components.settings.errors import SettingsError, describe, line, model_in
+from components.settings.existing import ExistingSettings
 from components.settings.fleets import PLACEHOLDER_DIGEST, FleetSettings, is_digest
 from components.settings.gcp import GcpSettings, WorkloadIdentitySettings
 from components.settings.keys import FleetId
@@ -67,6 +68,7 @@ __all__ = [
     "DeploymentSettings",
     "DockerHubRepositorySettings",
     "DockerHubSettings",
+    "ExistingSettings",
     "FleetSettings",
     "GcpSettings",
     "GitLabSettings",
@@ -109,6 +111,8 @@ class Settings(Model):
     gcp: GcpSettings
     fleets: Annotated[dict[FleetId, FleetSettings], Field(min_length=1)]
     runway: RunwaySettings
+    existing: ExistingSettings = Field(default_factory=dict, validate_default=True)
+    """What exists already and is adopted (`existing.py`)."""
 
     @field_validator("gcp")
     @classmethod

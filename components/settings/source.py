@@ -139,8 +139,8 @@ class GitLabSettings(Model):
 
 
 class ProjectSettings(Model):
-    """One GitLab project: adopted by import where `importId` is set (and, in prod, by the id
-    of the project at `path` otherwise: `components/projects.py`), created elsewhere."""
+    """One GitLab project: adopted by import where its part exists (`existing`), by `importId`
+    when set and by its full `path` otherwise (`components/projects.py`); created elsewhere."""
 
     path: GitLabPath
     name: Annotated[str, Field(max_length=NAME_MAX), AfterValidator(_project_name)] | None = None
