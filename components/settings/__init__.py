@@ -33,6 +33,7 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, ValidationInfo, field_validator
 
+from components.settings.adoption import AdoptionSettings
 from components.settings.base import PROJECT, Model, Problem, problems_at
 from components.settings.dockerhub import DockerHubRepositorySettings, DockerHubSettings
 from components.settings.errors import SettingsError, describe, line, model_in
@@ -60,6 +61,7 @@ from components.settings.source import (
 
 __all__ = [
     "CLOUD_RUN_REGIONS",
+    "AdoptionSettings",
     "PLACEHOLDER_DIGEST",
     "PROJECT",
     "SERVERS",
@@ -109,6 +111,8 @@ class Settings(Model):
     gcp: GcpSettings
     fleets: Annotated[dict[FleetId, FleetSettings], Field(min_length=1)]
     runway: RunwaySettings
+    adoption: AdoptionSettings = AdoptionSettings()
+    """Read by the apply gate only (stackctl/gate.py), validated with the rest."""
 
     @field_validator("gcp")
     @classmethod
