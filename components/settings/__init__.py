@@ -61,10 +61,10 @@ from components.settings.source import (
 
 __all__ = [
     "CLOUD_RUN_REGIONS",
-    "AdoptionSettings",
     "PLACEHOLDER_DIGEST",
     "PROJECT",
     "SERVERS",
+    "AdoptionSettings",
     "CleanupPolicy",
     "DeploymentSettings",
     "DockerHubRepositorySettings",

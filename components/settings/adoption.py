@@ -66,7 +66,9 @@ class AdoptionSettings(Model):
     """Per adopted resource (its logical name), the property paths whose live change the
     apply gate accepts."""
 
-    accept: dict[ResourceName, Annotated[list[PropertyPath], Field(min_length=1)]] = {}
+    accept: dict[ResourceName, Annotated[list[PropertyPath], Field(min_length=1)]] = Field(
+        default_factory=dict
+    )
 
     def accepts(self, name: str, path: str) -> bool:
         """Whether `path` of resource `name`, or a path above it, is accepted."""
