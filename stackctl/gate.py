@@ -58,8 +58,9 @@ class Verdict:
         return not self.refused
 
 
-def run(preview_file: Path, *, stack: str, root: Path, out: TextIO = sys.stdout) -> int:
+def run(preview_file: Path, *, stack: str, root: Path, out: TextIO | None = None) -> int:
     """Read the preview and the stack's config, print the verdict, return the exit code."""
+    out = out or sys.stdout
     document = previews.load(preview_file)
     accept = _accepted(root, stack)
     verdict = judge(document, stack, accept)

@@ -69,9 +69,3 @@ class AdoptionSettings(Model):
     accept: dict[ResourceName, Annotated[list[PropertyPath], Field(min_length=1)]] = Field(
         default_factory=dict
     )
-
-    def accepts(self, name: str, path: str) -> bool:
-        """Whether `path` of resource `name`, or a path above it, is accepted."""
-        return any(
-            path == p or path.startswith((f"{p}.", f"{p}[")) for p in self.accept.get(name, ())
-        )
