@@ -143,7 +143,8 @@ def test_bad_acceptances_are_one_clear_error(
 ) -> None:
     code, out, err = gate(project(tmp_path, accept), "adoption", capsys)
     assert code == 1
-    assert err.startswith("error: Pulumi.prod.yaml: invalid configuration") and named in err
+    assert err.startswith("error: Pulumi.prod.yaml: invalid configuration")
+    assert named in err
     assert "glpat-Zx81" not in out + err
 
 
@@ -154,7 +155,8 @@ def test_an_unreadable_config_is_one_clear_error(
     (root / "Pulumi.prod.yaml").write_text("config: [unclosed\n")
     code, _, err = gate(root, "adoption", capsys)
     assert code == 1
-    assert err.startswith("error: Pulumi.prod.yaml") and err.count("\n") == 1
+    assert err.startswith("error: Pulumi.prod.yaml")
+    assert err.count("\n") == 1
 
 
 @pytest.mark.parametrize(
@@ -173,7 +175,8 @@ def test_a_preview_that_is_not_a_preview_is_one_clear_error(
     code = main(["--cwd", str(project(tmp_path)), "gate", str(bad), "--stack", "prod"])
     err = capsys.readouterr().err
     assert code == 1
-    assert says in err and err.count("\n") == 1
+    assert says in err
+    assert err.count("\n") == 1
 
 
 def test_a_preview_of_another_stack_is_refused_as_unreadable(
