@@ -117,6 +117,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.set_defaults(run=_report)
 
+    gate = verbs.add_parser(
+        "gate",
+        help="the apply gate: refuse a preview that changes what it adopts unless accepted",
+        description="Read `pulumi preview --json` and the stack's config. Refuse when an "
+        "adopted resource would be changed live on a property not accepted in the stack's "
+        "adoption.accept, or when an existing CI variable's hidden (or masked while hidden) "
+        "would change. Changes nothing. Exit 0: passes; 3: refused (each reason on stderr); "
+        "1: the preview or the config cannot be read.",
+    )
+    gate.add_argument("preview", type=Path, metavar="PREVIEW.json")
+    gate.add_argument("--stack", required=True, help="the stack the preview is of")
+    gate.set_defaults(run=_gate)
+
     promote = verbs.add_parser(
         "promote",
         help="the promotion gate: may prod get this commit? (changes nothing)",
@@ -233,3 +246,9 @@ def _promote(args: argparse.Namespace) -> int:
     except promote.RefusedError as refusal:
         print(f"refused: {refusal}", file=sys.stderr)
         return promote.REFUSED
+
+
+def _gate(args: argparse.Namespace) -> int:
+    from stackctl import gate
+
+    return gate.run(args.preview, stack=args.stack, root=args.cwd.resolve())

@@ -29,7 +29,7 @@ from typing import Final
 from stackctl import properties
 from stackctl.events import Events
 from stackctl.notes import LIMIT
-from stackctl.plan import Outcome, changing, op_counts, outcome
+from stackctl.plan import Outcome, adopted_changes, changing, op_counts, outcome
 from stackctl.preview import Preview, Step
 from stackctl.scrub import clip, one_line, scrub
 from stackctl.text import short_type
@@ -55,6 +55,8 @@ resources, then the policy violations (the parts of `render`: changes, violation
 diagnostics)."""
 REASONS_SHOWN: Final = 10
 """A replace's reasons named in the warning block; more are counted (its diff lists them)."""
+ADOPTED_ROWS: Final = 20
+"""An adopted resource's changed properties listed in the warning block; more are counted."""
 SIGNS: Final = {"create": "+", "update": "~", "delete": "-", "replace": "±", "import": "="}
 
 
@@ -164,6 +166,8 @@ def _summary(preview: Preview, result: Outcome) -> str:
     changes = ", ".join(f"{counts[op]} to {op}" for op in ("create", "update", "replace", "delete"))
     if counts["import"]:
         changes += f", {counts['import']} to import"
+        if adopted := len(adopted_changes(preview)):
+            changes += f" ({adopted} of them changed live)"
     same = "same" in preview.change_summary
     unchanged = f" · {preview.unchanged} unchanged" if same else ""
     if result.failed:
@@ -189,6 +193,7 @@ def _warnings(preview: Preview, steps: Sequence[Step]) -> list[str]:
             "check the stack's state before applying.",
             "",
         ]
+    lines += _adoptions(preview)
     risky = [s for s in steps if s.op in ("delete", "replace")]
     if not risky:
         return lines
@@ -210,6 +215,31 @@ def _warnings(preview: Preview, steps: Sequence[Step]) -> list[str]:
         for note in _keeps(step):
             line += f" — {note}"
         lines.append(line)
+    return [*lines, ""]
+
+
+def _adoptions(preview: Preview) -> list[str]:
+    """Resources this preview adopts and then changes: the live resource serves users today,
+    and the same `pulumi up` would change it. Each with what would change, old → new."""
+    adopted = adopted_changes(preview)
+    if not adopted:
+        return []
+    n = len(adopted)
+    lines = [
+        "> [!warning]",
+        f"> **Adopting changes {n} live resource{'s' if n != 1 else ''}:** each is imported, "
+        "then changed in the same `pulumi up`. The prod apply gate (`stackctl gate`) refuses "
+        "every property not accepted in `adoption.accept`.",
+    ]
+    for step in adopted:
+        lines.append(f"> - **{step.op}** `{_code(short_type(step.type))}` **`{_code(step.name)}`**")
+        changed = properties.changes(step)
+        for diff in changed[:ADOPTED_ROWS]:
+            lines.append(f">   - `{_code(properties.row(step, diff))}`")
+        if len(changed) > ADOPTED_ROWS:
+            lines.append(f">   - {len(changed) - ADOPTED_ROWS} more (listed under Changes)")
+        if not changed:
+            lines.append(">   - (the provider named no property: see `pulumi preview --diff`)")
     return [*lines, ""]
 
 

@@ -5,7 +5,8 @@ these, so the summary line, `plan.json` and the exit code cannot disagree.
 
 GitLab's terraform report (`plan.json`, the merge request's infrastructure widget) is
 `{"create": N, "update": N, "delete": N}`: a replace counts as one create and one delete,
-an import (adopting what exists) as neither; the root stack, components and the parts of a
+an import (adopting what exists) as neither, so an import with an update (an adoption that
+changes the live resource) counts as one update; the root stack, components and the parts of a
 replacement are not resources that change (`Preview.resource_steps`).
 """
 
@@ -61,6 +62,15 @@ def changing(preview: Preview) -> list[Step]:
     """The changed resources in the order a note lists them: by op, then type, then name."""
     steps = [s for s in preview.resource_steps if s.op in ORDER]
     return sorted(steps, key=lambda s: (ORDER.index(s.op), s.type, s.name))
+
+
+def adopted_changes(preview: Preview) -> list[Step]:
+    """The steps that change a live resource while adopting it: an `update` or `replace`
+    of a URN that the same preview imports (`stackctl.preview.Reader.no_resource_twice`
+    has the engine's order). GitLab's widget counts such a pair as one update (a replace:
+    one create and one delete), since the import itself changes nothing."""
+    imported = {s.urn for s in preview.resource_steps if s.op == "import"}
+    return [s for s in changing(preview) if s.op != "import" and s.urn in imported]
 
 
 def changed_urns(preview: Preview) -> list[str]:

@@ -34,6 +34,8 @@ STACK_TYPE: Final = Pulumi.STACK
 
 CHANGING_OPS: Final = ("delete", "replace", "update", "create", "import")
 """The ops a reviewer must read and the widget counts, most dangerous first."""
+ADOPTION_CHANGES: Final = frozenset({"update", "replace"})
+"""What may follow an `import` step of the same URN: the live resource changed by adoption."""
 REPLACEMENT_PARTS: Final = frozenset(
     {
         "create-replacement",
@@ -354,10 +356,20 @@ class Reader:
         )
 
     def no_resource_twice(self, steps: tuple[Step, ...]) -> None:
-        """Two changes of one resource would be counted twice: Pulumi plans one per URN."""
+        """Two changes of one resource would be counted twice: Pulumi plans one per URN,
+        but for an adoption that changes the live resource. Since pulumi/pulumi#19339 the
+        step generator runs an `import` step, then diffs the imported state against the
+        program and appends an `update` (or a `replace`) for the same URN
+        (pkg/resource/deploy/step_generator.go, `continueStepsFromImport`); the JSON display
+        appends one step per `ResourcePreEvent` (pkg/backend/display/json.go), so the
+        document holds the pair in that order. Only that pair is allowed."""
         seen: dict[str, int] = {}
         for i, step in enumerate(steps):
             if step.op not in CHANGING_OPS:
+                continue
+            first = seen.get(step.urn)
+            if first is not None and steps[first].op == "import" and step.op in ADOPTION_CHANGES:
+                seen[step.urn] = i
                 continue
             if step.urn in seen:
                 raise self.fail(

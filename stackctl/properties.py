@@ -46,8 +46,13 @@ def rows(step: Step) -> Iterator[str]:
         return
     if step.op in ("delete", "import"):
         return
-    old = step.old
-    new = step.new
+    for diff in changes(step):
+        yield _row(step, diff, step.old, step.new)
+
+
+def changes(step: Step) -> list[PropertyDiff]:
+    """What an update or replace changes, one entry per property path: the preview's
+    `detailedDiff`, or without one its diff and replace reasons (top-level keys)."""
     if step.detailed_diff or (step.detailed_diff is not None and not step.diff_reasons):
         diffs = list(step.detailed_diff)
     else:
@@ -56,9 +61,12 @@ def rows(step: Step) -> Iterator[str]:
             PropertyDiff(k, "update-replace" if k in step.replace_reasons else "update", True)
             for k in keys
         ]
-    for diff in diffs:
-        if diff.path.split(".", 1)[0].split("[", 1)[0] not in INTERNAL:
-            yield _row(step, diff, old, new)
+    return [d for d in diffs if d.path.split(".", 1)[0].split("[", 1)[0] not in INTERNAL]
+
+
+def row(step: Step, diff: PropertyDiff) -> str:
+    """One property's line, `~ path: old → new` (secrets hidden), for the note and the gate."""
+    return _row(step, diff, step.old, step.new)
 
 
 def _row(step: Step, diff: PropertyDiff, old: State | None, new: State | None) -> str:

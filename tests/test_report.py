@@ -35,6 +35,8 @@ CASES = {
     "policy": ("staging", True, 2, None),
     "empty": ("prod", False, 0, {"create": 0, "update": 0, "delete": 0}),
     "hostile": ("staging", True, 0, {"create": 1, "update": 1, "delete": 0}),
+    # an import then an update of the same URN is one update; import then replace, a replace
+    "adoption": ("prod", False, 0, {"create": 1, "update": 1, "delete": 1}),
 }
 
 SECRETS_IN_THE_DOCUMENTS = [
@@ -44,6 +46,7 @@ SECRETS_IN_THE_DOCUMENTS = [
     "us-east4,europe-west2",  # the old value of a variable that becomes secret
     "abcdefghijklmnopqrstuvwxyz012345",  # a bearer token quoted by a provider
     "Hostile",  # tokens in a URL, split by colour codes, after PRIVATE-TOKEN (hostile.json)
+    "glpat-AdoptionLeak00000001",  # a token in a live description an adoption would change
     "p/ss@w0rd",  # a URL password with "/" and "@", in a value and a policy message
 ]
 
@@ -315,3 +318,16 @@ def test_a_malformed_event_log_line_is_an_error_with_its_line(tmp_path: Path) ->
     log.write_text("\n".join([lines[0], "not json", *lines[1:]]))
     with pytest.raises(PreviewError, match=r"events.jsonl:2: not a JSON engine event"):
         read_events(log)
+
+
+def test_an_adoption_that_changes_live_resources_is_in_the_warning_block(tmp_path: Path) -> None:
+    """pulumi/pulumi#19339: an import whose inputs differ is imported and then updated in the
+    same run; the note must say so before anything else, property by property."""
+    _, out = run_report(tmp_path, "adoption")
+    note = (out / "note.md").read_text()
+    warning = note.split("##### Changes", 1)[0]
+    assert "3 to import (2 of them changed live)" in warning
+    assert "**Adopting changes 2 live resources:**" in warning
+    assert '`~ mergeRequestsAccessLevel: "enabled" → "private"`' in warning
+    assert "`~ hidden: false → true  # forces replacement`" in warning
+    assert "security-main" not in warning  # imported as it is: nothing changes live

@@ -33,6 +33,7 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, ValidationInfo, field_validator
 
+from components.settings.adoption import AdoptionSettings
 from components.settings.base import PROJECT, Model, Problem, problems_at
 from components.settings.dockerhub import DockerHubRepositorySettings, DockerHubSettings
 from components.settings.errors import SettingsError, describe, line, model_in
@@ -64,6 +65,7 @@ __all__ = [
     "PLACEHOLDER_DIGEST",
     "PROJECT",
     "SERVERS",
+    "AdoptionSettings",
     "CleanupPolicy",
     "DeploymentSettings",
     "DockerHubRepositorySettings",
@@ -113,6 +115,8 @@ class Settings(Model):
     runway: RunwaySettings
     existing: ExistingSettings = Field(default_factory=dict, validate_default=True)
     """What exists already and is adopted (`existing.py`)."""
+    adoption: AdoptionSettings = AdoptionSettings()
+    """Read by the apply gate only (stackctl/gate.py), validated with the rest."""
 
     @field_validator("gcp")
     @classmethod
