@@ -101,9 +101,7 @@ def parts(graph: Graph, touches: Iterable[Touch], before: Graph | None = None) -
         counts = dict.fromkeys(OPS, 0)
         for touch in members:
             counts[touch.op] = counts.get(touch.op, 0) + 1
-        protected = tuple(
-            sorted((_name(t.urn), t.op) for t in members if t.protected)
-        )
+        protected = tuple(sorted((_name(t.urn), t.op) for t in members if t.protected))
         if rank < len(PARTS) and PARTS[rank][0] == Component.FLEET:
             regions = sorted({r for t in members if (r := region(t.inputs))})
             found.append(
@@ -196,7 +194,9 @@ class _Index:
             return len(PARTS), ""
         kind = kinds[-1]
         name = _name(urn)
-        owners = [c.name for c in self.components if c.type == kind and name.startswith(c.name + "-")]
+        owners = [
+            c.name for c in self.components if c.type == kind and name.startswith(c.name + "-")
+        ]
         return self._rank(kind), max(owners, key=len, default="")
 
     def fleet_regions(self, fleet: str) -> tuple[str, ...]:

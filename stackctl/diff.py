@@ -336,9 +336,7 @@ def markdown(diff: GraphDiff, right: Graph, left: Graph | None = None) -> str:
         rows: list[str] = []
         if urn in by_urn:
             # The dependency list is long and follows from the inputs: the text diff has it.
-            rows = [
-                f"~ {c.render()}" for c in by_urn[urn].changes if c.path != "[dependencies]"
-            ]
+            rows = [f"~ {c.render()}" for c in by_urn[urn].changes if c.path != "[dependencies]"]
         elif urn in replaced:
             rows = [f"- {identity(replaced[urn].urn)}", f"+ {identity(urn)}"]
         if rows:
