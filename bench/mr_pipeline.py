@@ -1,0 +1,93 @@
+"""The merge request pipeline's offline jobs under gitlab-ci-local: how long until a reviewer
+has the diff, the widget's counts and the policy result.
+
+    .venv/bin/python bench/mr_pipeline.py [--jobs graph-diff policy-check lint test]
+
+A scratch clone of this checkout's HEAD (its parent is the merge base) runs the jobs with
+gitlab-ci-local's shell executor (`--force-shell-executor`: the jobs' image is not pulled;
+the host has the same tools), as a merge request pipeline from an unprotected branch. The
+cache is warm: the clone links the checkout's `.venv` and `node_modules`, so `make venv`
+finds them up to date, as a runner's restored cache does. Each job's own duration is read
+from gitlab-ci-local's output; the times at which `graph-diff/plan.json`,
+`graph-diff/diff.md` and the policy result appear are measured from the start.
+A script, not a test: the numbers depend on the machine (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.node_tools import NODE_BIN, tool  # noqa: E402
+
+MR_PIPELINE = {
+    "CI_PIPELINE_SOURCE": "merge_request_event",
+    "CI_MERGE_REQUEST_SOURCE_BRANCH_PROTECTED": "false",
+    "CI_MERGE_REQUEST_TARGET_BRANCH_PROTECTED": "true",
+    "CI_MERGE_REQUEST_PROJECT_ID": "1",
+    "CI_MERGE_REQUEST_SOURCE_PROJECT_ID": "1",
+}
+DONE = re.compile(r"^(?P<job>[^\s].*?)\s+finished in (?P<time>[\d.]+ ?m?s|[\d]+ min [\d.]+ s)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", nargs="+", default=["graph-diff", "policy-check", "lint", "test"])
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="mr-bench-") as tmp:
+        clone = Path(tmp) / "repo"
+        subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)  # noqa: S603, S607
+        base = subprocess.run(  # noqa: S603
+            ["git", "-C", str(clone), "rev-parse", "HEAD~1"],  # noqa: S607
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        for linked in (".venv", "node_modules"):
+            (clone / linked).symlink_to((ROOT / linked).resolve())
+        variables = {**MR_PIPELINE, "CI_MERGE_REQUEST_DIFF_BASE_SHA": base}
+        command = [str(NODE_BIN / "node"), str(tool("gitlab-ci-local/dist/index.js"))]
+        command += ["--force-shell-executor", "--home", str(Path(tmp) / "home")]
+        for name, value in variables.items():
+            command += ["--variable", f"{name}={value}"]
+        command += ["--unset-variable", "CI_COMMIT_BRANCH", *args.jobs]
+        env = {**os.environ, "PATH": f"{NODE_BIN}{os.pathsep}{os.environ['PATH']}"}
+        start = time.monotonic()
+        seen: dict[str, float] = {}
+        process = subprocess.Popen(  # noqa: S603
+            command, cwd=clone, env=env, stdout=subprocess.PIPE, text=True
+        )
+        assert process.stdout is not None
+        durations = []
+        for line in process.stdout:
+            now = time.monotonic() - start
+            plain = re.sub(r"\x1b\[[0-9;]*m", "", line).rstrip()
+            if (match := DONE.search(plain)) is not None:
+                durations.append((match["job"], match["time"], now))
+            for marker in ("graph-diff/plan.json", "graph-diff/diff.md"):
+                if marker not in seen and any(clone.glob(f".gitlab-ci-local/artifacts/*/{marker}")):
+                    seen[marker] = now
+            if "policy-check" in plain and "finished" in plain and "policy" not in seen:
+                seen["policy"] = now
+        code = process.wait()
+        total = time.monotonic() - start
+    for job, took, at in durations:
+        print(f"{job}: {took} (done at {at:.1f} s)")
+    for what, at in seen.items():
+        print(f"{what} at {at:.1f} s")
+    print(f"pipeline wall time {total:.1f} s, exit {code}")
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
