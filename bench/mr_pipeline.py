@@ -46,9 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="mr-bench-") as tmp:
         clone = Path(tmp) / "repo"
-        subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)  # noqa: S603, S607
-        base = subprocess.run(  # noqa: S603
-            ["git", "-C", str(clone), "rev-parse", "HEAD~1"],  # noqa: S607
+        subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+        base = subprocess.run(
+            ["git", "-C", str(clone), "rev-parse", "HEAD~1"],
             check=True,
             capture_output=True,
             text=True,
@@ -68,9 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         env = {**os.environ, "PATH": f"{NODE_BIN}{os.pathsep}{os.environ['PATH']}"}
         start = time.monotonic()
         seen: dict[str, float] = {}
-        process = subprocess.Popen(  # noqa: S603
-            command, cwd=clone, env=env, stdout=subprocess.PIPE, text=True
-        )
+        process = subprocess.Popen(command, cwd=clone, env=env, stdout=subprocess.PIPE, text=True)
         assert process.stdout is not None
         durations = []
         for line in process.stdout:
