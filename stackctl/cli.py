@@ -65,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("right", metavar="B", help="the same forms as A")
     compare.add_argument("--format", choices=("text", "json"), default="text")
+    compare.add_argument(
+        "--out-dir",
+        type=Path,
+        help="also write plan.json (GitLab's terraform report) and diff.md (the diff in "
+        "Markdown, blast radius first) there, for the merge request",
+    )
     compare.set_defaults(run=_diff)
 
     check = verbs.add_parser(
@@ -170,9 +176,10 @@ def _diff(args: argparse.Namespace) -> int:
     from stackctl import diff
 
     root = args.cwd.resolve()
-    result = diff.compare(
-        diff.load(args.left, root), diff.load(args.right, root), args.left, args.right
-    )
+    left, right = diff.load(args.left, root), diff.load(args.right, root)
+    result = diff.compare(left, right, args.left, args.right)
+    if args.out_dir is not None:
+        diff.write(args.out_dir, result, right, left)
     if args.format == "json":
         print(json.dumps(result.to_json(), indent=2))
     else:

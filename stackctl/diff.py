@@ -58,6 +58,8 @@ class ResourceChange:
     type: str
     name: str
     changes: tuple[Change, ...]
+    resource: Resource | None = field(default=None, compare=False)
+    """The resource on the right-hand side (the new one)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -140,7 +142,9 @@ def compare(left: Graph, right: Graph, left_name: str = "", right_name: str = ""
     for key in sorted(old.keys() & new.keys()):
         changes = _resource_changes(old[key], new[key])
         if changes:
-            changed.append(ResourceChange(key, new[key].type, new[key].name, tuple(changes)))
+            changed.append(
+                ResourceChange(key, new[key].type, new[key].name, tuple(changes), new[key])
+            )
     outputs = _changes(
         dict(left.outputs),
         dict(right.outputs),
@@ -267,6 +271,104 @@ def checkout(root: Path, revision: str) -> Iterator[Path]:
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)  # noqa: S603, S607
+
+
+# --- for the merge request: the widget's counts and the Markdown -----------------------------
+
+
+def counted(diff: GraphDiff) -> list[tuple[str, str, Resource]]:
+    """(op, urn, resource) of each resource the diff changes, as `pulumi up` would: added is
+    create, removed is delete, replaced is replace, changed is update. Components and the
+    root stack are not counted (nothing is created for them; `stackctl.plan` leaves them out
+    of a preview's counts the same way); nor is a resource whose only change is its
+    dependency list, which Pulumi does not diff."""
+    found: list[tuple[str, str, Resource]] = []
+    found += [("create", r.urn, r) for r in diff.added]
+    found += [("replace", new.urn, new) for _, new in diff.replaced]
+    for change in diff.changed:
+        paths = {c.path for c in change.changes}
+        if paths != {"[dependencies]"} and change.resource is not None:
+            found.append(("update", change.resource.urn, change.resource))
+    found += [("delete", r.urn, r) for r in diff.removed]
+    return [(op, urn, r) for op, urn, r in found if r.custom and r.type != STACK_TYPE]
+
+
+def plan(diff: GraphDiff) -> dict[str, int]:
+    """GitLab's terraform report (`artifacts:reports:terraform`) for the offline diff, with
+    `stackctl report`'s rules: a replace is one create and one delete."""
+    ops = [op for op, _, _ in counted(diff)]
+    return {
+        "create": ops.count("create") + ops.count("replace"),
+        "update": ops.count("update"),
+        "delete": ops.count("delete") + ops.count("replace"),
+    }
+
+
+def markdown(diff: GraphDiff, right: Graph, left: Graph | None = None) -> str:
+    """The diff for the merge request page: the blast radius first, then the counts, every
+    changed resource with its changed inputs (secrets as `[secret]`), and the delivery
+    diagram with the same resources highlighted. Scrubbed whole, like a note."""
+    from stackctl import blast, diagram
+    from stackctl.note import _code, _fenced, html
+    from stackctl.scrub import scrub
+
+    changes = counted(diff)
+    touches = [blast.Touch(urn, op, r.protect, r.inputs) for op, urn, r in changes]
+    counts = plan(diff)
+    lines = [
+        f"#### Offline graph diff: `{_code(diff.left)}` → `{_code(diff.right)}`",
+        "",
+        *blast.opening(blast.parts(right, touches, before=left)),
+        f"**Offline plan:** {counts['create']} to create, {counts['update']} to update, "
+        f"{counts['delete']} to delete (a replace counts as one create and one delete); "
+        f"{diff.summary()}.",
+        "",
+    ]
+    by_urn = {c.resource.urn: c for c in diff.changed if c.resource is not None}
+    replaced = {new.urn: old for old, new in diff.replaced}
+    signs = {"create": "+", "update": "~", "replace": "±", "delete": "-"}
+    for op, urn, resource in changes:
+        flags = " <i>(protected)</i>" if resource.protect else ""
+        lines.append(
+            f"- <code>{signs[op]} {op}</code> <code>{html(short_type(resource.type))}</code> "
+            f"<b>{html(resource.name)}</b>{flags}"
+        )
+        rows: list[str] = []
+        if urn in by_urn:
+            # The dependency list is long and follows from the inputs: the text diff has it.
+            rows = [f"~ {c.render()}" for c in by_urn[urn].changes if c.path != "[dependencies]"]
+        elif urn in replaced:
+            rows = [f"- {identity(replaced[urn].urn)}", f"+ {identity(urn)}"]
+        if rows:
+            lines += ["", *(f"  {line}" for line in _fenced("diff", rows))]
+        lines.append("")
+    if diff.outputs:
+        rows = [f"~ {c.render()}" for c in diff.outputs]
+        lines += ["Stack outputs changed:", "", *_fenced("diff", rows), ""]
+    highlighted = [urn for _, urn, _ in changes if urn in {r.urn for r in right.resources}]
+    lines += [
+        "<details><summary>Delivery diagram (changed parts highlighted)</summary>",
+        "",
+        *_fenced("mermaid", diagram.mermaid(right, highlighted).splitlines()),
+        "</details>",
+    ]
+    return scrub("\n".join(lines).rstrip() + "\n")
+
+
+def write(out_dir: Path, diff: GraphDiff, right: Graph, left: Graph | None = None) -> None:
+    """`plan.json` and `diff.md` in `out_dir`, each whole or not at all (as `stackctl
+    report` writes its files)."""
+    from stackctl.errors import StackctlError
+    from stackctl.report import _replace
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        _replace(out_dir / "plan.json", json.dumps(plan(diff)) + "\n")
+        _replace(out_dir / "diff.md", markdown(diff, right, left))
+    except OSError as err:
+        raise StackctlError(
+            f"cannot write the diff to {out_dir}: {err.strerror or type(err).__name__}"
+        ) from None
 
 
 # --- rendering ------------------------------------------------------------------------------

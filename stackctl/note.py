@@ -97,14 +97,16 @@ def render(
     events: Events | None = None,
     diagram: str | None = None,
     diagram_note: str = "",
+    blast: Sequence[str] = (),
     footer: str = "",
     budget: int = BUDGET,
 ) -> str:
     """The merge-request note for one stack's preview, as Markdown, at most `budget`
-    characters but for the summary and the warning block, which are never cut."""
+    characters but for the summary and the warning block, which are never cut. `blast` is
+    the blast-radius opening (`stackctl.blast.opening`), given first, never cut."""
     result = outcome(preview, events)
     steps = changing(preview)
-    head = [marker(stack), f"#### Pulumi preview of `{_code(stack)}`", ""]
+    head = [marker(stack), f"#### Pulumi preview of `{_code(stack)}`", "", *blast]
     head += [_summary(preview, result), "", *_warnings(preview, steps)]
     tail = ["", f"<sub>{footer}</sub>"] if footer else []
     parts = [_changes(steps), *_problems(preview, events)]

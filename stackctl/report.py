@@ -26,7 +26,7 @@ from stackctl import events as event_log
 from stackctl import preview as previews
 from stackctl.errors import StackctlError
 from stackctl.note import marker, render
-from stackctl.plan import highlight, outcome, plan
+from stackctl.plan import changing, highlight, outcome, plan
 from stackctl.preview import Preview
 from stackctl.scrub import clip, one_line
 
@@ -72,13 +72,14 @@ def run(
                 ) from None
         raise
     result = outcome(document, log)
-    drawn, why_not = _draw(document, stack, root) if diagram else (None, "")
+    drawn, why_not, opening = _draw(document, stack, root) if diagram else (None, "", [])
     note = render(
         document,
         stack,
         events=log,
         diagram=drawn,
         diagram_note=why_not,
+        blast=opening,
         footer=_footer(environ),
     )
     counts = plan(document)
@@ -144,21 +145,30 @@ def _post_unreadable(stack: str, problem: str, out_dir: Path, environ: Mapping[s
     print(f"{one_line(stack, 80)}: {posted.action} the merge request note {posted.url} (no report)")
 
 
-def _draw(document: Preview, stack: str, root: Path) -> tuple[str | None, str]:
+def _draw(document: Preview, stack: str, root: Path) -> tuple[str | None, str, list[str]]:
     """The delivery diagram of the stack's offline graph at this checkout, changed parts
-    highlighted; without it (the stack does not evaluate), the reason."""
-    from stackctl import diagram
+    highlighted, and the blast radius of the same changed resources, by part of that
+    diagram; without the graph (the stack does not evaluate), the reason and no opening."""
+    from stackctl import blast, diagram
     from stackctl.engine import evaluate
 
     try:
         graph = evaluate(stack, root=root)
     except Exception as err:  # a failing program is reported by `graph`; here it costs a picture
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        return None, f"the {stack} stack does not evaluate offline ({clip(first, 300)})"
+        return None, f"the {stack} stack does not evaluate offline ({clip(first, 300)})", []
+    touches = [
+        blast.Touch(s.urn, s.op, s.protected, state.inputs if state else {})
+        for s in changing(document)
+        for state in [s.new or s.old]
+    ]
+    opening = blast.opening(blast.parts(graph, touches))
     try:
-        return diagram.mermaid(graph, highlight([r.urn for r in graph.resources], document)), ""
+        drawn = diagram.mermaid(graph, highlight([r.urn for r in graph.resources], document))
     except Exception as err:  # a picture is not worth losing the note over
-        return None, f"it could not be drawn ({type(err).__name__}: {clip(str(err), 300)})"
+        why = f"it could not be drawn ({type(err).__name__}: {clip(str(err), 300)})"
+        return None, why, opening
+    return drawn, "", opening
 
 
 def _footer(environ: Mapping[str, str]) -> str:

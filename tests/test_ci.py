@@ -220,6 +220,26 @@ def test_the_offline_diff_accepts_exit_2_and_fails_on_1(
         assert (shell.returncode == 0) is ok
 
 
+def test_the_offline_diff_gives_every_merge_request_its_counts_and_its_markdown(
+    resolved: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    """The widget's terraform report and the exposed Markdown are the files the job's
+    `stackctl diff` writes, at paths GitLab shows: no variable, no glob
+    (https://docs.gitlab.com/ci/yaml/#artifactsexpose_as)."""
+    diff = resolved["graph-diff"]
+    artifacts = diff["artifacts"]
+    [run] = [c for c in diff["script"] if "stackctl diff" in c]
+    out_dir = re.search(r"--out-dir (\S+)", run)
+    assert out_dir is not None
+    assert artifacts["expose_as"]
+    assert artifacts["paths"] == [f"{out_dir[1]}/diff.md"]
+    assert artifacts["reports"]["terraform"] == f"{out_dir[1]}/plan.json"
+    for path in [*artifacts["paths"], artifacts["reports"]["terraform"]]:
+        assert not {"$", "*"} & set(path)
+        assert not path.startswith("./")
+    assert "token" not in run.lower()
+
+
 def test_the_scheduled_drift_check_fails_on_any_change(
     resolved: dict[str, dict[str, Any]],
 ) -> None:
