@@ -23,7 +23,10 @@ FIVE_REGIONS = '["us-east4","asia-northeast1","asia-northeast3","europe-west2","
 def one_region_dropped(prod: Graph) -> tuple[diff.GraphDiff, Graph]:
     """AIGW without europe-west9: that region's service, grant and endpoint group go, and
     so does the protected remote repository only that region used."""
-    right = evaluate("prod", [f"fleets.aigw.regions={FIVE_REGIONS}"])
+    right = evaluate(
+        "prod",
+        [f"fleets.aigw.regions={FIVE_REGIONS}", f"fleets.aigw.existingRegions={FIVE_REGIONS}"],
+    )
     return diff.compare(prod, right, "prod@main", "prod"), right
 
 
