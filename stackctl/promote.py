@@ -1,6 +1,7 @@
 """`stackctl promote --from staging --to prod`: the promotion gate. It changes nothing.
 
-Prod is applied only from a commit staging has applied successfully (DESIGN.md section 2).
+Prod is applied only from a commit staging has applied successfully (stack-per-environment
+promotion: README, "Versioned applies and the promotion gate").
 Every stack exports where its last `pulumi up` came from (`delivery: {revision, graphHash}`,
 stackctl/provenance.py); Pulumi saves a stack's outputs only when an update completes, so
 they name the last *successful* apply. The gate reads them with the real CLI (`pulumi stack

@@ -1,4 +1,4 @@
-"""Inventories: small YAML files of what a stack holds (DESIGN.md section 7).
+"""Inventories: small YAML files of what a stack holds (after Cloud Foundation Fabric's tests).
 
 Each file lists, partially, the values that matter: the number of resources per type (all
 of them), chosen resources by logical name (options and inputs), and outputs. A reviewer

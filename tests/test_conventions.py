@@ -1,4 +1,4 @@
-"""The conventions of DESIGN.md section 4 that the code must keep, checked on the source.
+"""The conventions the code must keep (docs/architecture.md), checked on the source.
 
 The offline engine reuses the program's modules from one run to the next (re-importing
 them on every run would cost more than evaluating the program), which is safe only while

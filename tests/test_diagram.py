@@ -15,7 +15,7 @@ from tests.conftest import stack_config
 
 # The delivery, in the model's node ids (R_ and F_ for deployments and fleets, by their
 # stable names). Every edge points the way things flow.
-DESIGN_NODES = {
+DIAGRAM_NODES = {
     "CanonicalMain",
     "CanonicalTags",
     "CanonicalStable",
@@ -30,7 +30,7 @@ DESIGN_NODES = {
     "DH",
     "LSP",
 }
-DESIGN_EDGES = {
+DIAGRAM_EDGES = {
     ("CanonicalMain", "push mirror", "SecurityMain"),
     ("CanonicalMain", "build", "CanonicalCR"),
     ("CanonicalMain", "build", "CanonicalPR"),
@@ -48,9 +48,9 @@ DESIGN_EDGES = {
 
 def test_every_node_and_edge_of_the_design_is_drawn(stack_graph: Graph) -> None:
     drawn = diagram.delivery(stack_graph)
-    assert {n.id for n in drawn.nodes} >= DESIGN_NODES
+    assert {n.id for n in drawn.nodes} >= DIAGRAM_NODES
     assert {g.id for g in drawn.groups} == {"Canonical", "Security", "Runway", "GCP"}
-    assert drawn.edge_labels() >= DESIGN_EDGES
+    assert drawn.edge_labels() >= DIAGRAM_EDGES
 
 
 def test_the_load_test_deployment_pulls_from_the_canonical_registry(staging: Graph) -> None:
@@ -119,7 +119,7 @@ def _without(graph: Graph, urns: frozenset[str]) -> Graph:
     return Graph(graph.project, graph.stack, kept, graph.outputs)
 
 
-@pytest.mark.parametrize("edge", sorted(DESIGN_EDGES), ids=lambda e: " ".join(e))
+@pytest.mark.parametrize("edge", sorted(DIAGRAM_EDGES), ids=lambda e: " ".join(e))
 def test_an_edge_goes_when_the_resources_that_realise_it_go(prod: Graph, edge) -> None:
     drawn = diagram.delivery(prod)
     [realised] = [e.realised_by for e in drawn.edges if (e.source, e.label, e.target) == edge]

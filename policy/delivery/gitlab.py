@@ -35,8 +35,8 @@ def mirror_targets(mirror: PolicyResource) -> list[PolicyResource]:
     """The projects a push mirror pushes to, as the graph shows them.
 
     The mirror's URL is a secret built from a project access token of the target project
-    (DESIGN.md: "a rotating ProjectAccessToken on the security project ... and a
-    ProjectPushMirror on the canonical one"), so the edges url -> token -> project name the
+    (components/mirror.py: a project access token of the security project, and the push mirror
+    on the canonical one), so the edges url -> token -> project name the
     target even in a preview where the URL, the token and the project's id are all unknown.
     Paths cannot serve: a project's inputs carry only its last path segment (both real
     projects are `ai-assist`), and ids are unknown until the project exists.
