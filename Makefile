@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STACK ?= staging
 FORMAT ?= text
 
-.PHONY: venv node_modules graph check test lint diagram clean
+.PHONY: venv node_modules debian-tools graph check test lint diagram clean
 
 venv: $(VENV)/.installed
 
@@ -26,6 +26,14 @@ node_modules/.installed: package.json package-lock.json $(VENV)/.installed
 	PUPPETEER_SKIP_DOWNLOAD=1 $(NPM) ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
+## debian-tools: rsync (gitlab-ci-local copies the repository with it) and chromium (the
+## diagram render), from Debian's packages when missing (a fresh machine runs as root).
+debian-tools:
+	@if ! command -v rsync >/dev/null || ! command -v chromium >/dev/null; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rsync chromium >/dev/null; \
+	fi
+
 ## graph: print the $(STACK) stack's graph offline, no credentials (STACK=prod make graph)
 graph: venv
 	$(BIN)/python -m stackctl graph $(STACK) --format $(FORMAT)
@@ -35,7 +43,7 @@ check: venv
 	$(BIN)/python -m stackctl check $(STACK)
 
 ## test: the whole offline test suite
-test: venv node_modules
+test: venv node_modules debian-tools
 	$(BIN)/python -m pytest
 
 ## diagram: refresh the prod delivery diagram in README.md from the graph
