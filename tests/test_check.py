@@ -90,12 +90,6 @@ def test_what_a_preview_cannot_know_is_reported_as_not_checked(capsys) -> None:
             "gitlab:index/projectPushMirror:ProjectPushMirror mirror-push",
             "onlyProtectedBranches is false: the mirror would push every branch",
         ),
-        (
-            "mirror.keepDivergentRefs=true",
-            "push-mirror-protected-branches-https",
-            "gitlab:index/projectPushMirror:ProjectPushMirror mirror-push",
-            "keepDivergentRefs is true",
-        ),
     ],
 )
 @pytest.mark.parametrize("stack", ["staging", "prod"])
@@ -267,7 +261,7 @@ def test_offline_and_the_real_analyzer_agree_on_violations(stack) -> None:
 
 def test_the_module_runs_as_a_command(tmp_path: Path) -> None:
     bad = subprocess.run(
-        [sys.executable, "-m", "stackctl", "check", "prod", "-c", "mirror.keepDivergentRefs=true"],
+        [sys.executable, "-m", "stackctl", "check", "prod", "-c", "mirror.onlyProtectedBranches=false"],
         cwd=ROOT,
         capture_output=True,
         text=True,

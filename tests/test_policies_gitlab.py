@@ -37,14 +37,19 @@ def projects_and_mirror(security_visibility: object = "private", project_id: obj
         {
             "project": project_id,
             "scopes": ["write_repository"],
-            "rotationConfiguration": {"expirationDays": 30, "rotateBeforeDays": 7},
+            "expiresAt": "2027-01-31",
         },
         deps={"project": [security]},
     )
     mirror = resource(
         MIRROR,
         "mirror-push",
-        {"project": UNKNOWN, "url": SECRET, "onlyProtectedBranches": True},
+        {
+            "project": UNKNOWN,
+            "url": SECRET,
+            "onlyProtectedBranches": True,
+            "keepDivergentRefs": True,
+        },
         deps={"project": [canonical], "url": [token]},
     )
     return canonical, security, token, mirror
@@ -127,7 +132,9 @@ def mirror(**inputs: object):
 
 
 def test_a_mirror_of_protected_branches_over_https_passes() -> None:
-    safe = mirror(url="https://u:t@gitlab.com/a/b.git", onlyProtectedBranches=True)
+    safe = mirror(
+        url="https://u:t@gitlab.com/a/b.git", onlyProtectedBranches=True, keepDivergentRefs=True
+    )
     assert violations(gitlab.push_mirror_protected_https, safe) == []
     assert not_checked(gitlab.push_mirror_protected_https, safe) == []
 
@@ -137,7 +144,9 @@ def test_a_mirror_of_protected_branches_over_https_passes() -> None:
     [
         ({"onlyProtectedBranches": False}, "onlyProtectedBranches is false"),
         ({}, "onlyProtectedBranches is unset"),
-        ({"onlyProtectedBranches": True, "keepDivergentRefs": True}, "keepDivergentRefs is true"),
+        # The security project's diverged refs (unreleased fixes) would be overwritten.
+        ({"onlyProtectedBranches": True, "keepDivergentRefs": False}, "keepDivergentRefs is false"),
+        ({"onlyProtectedBranches": True}, "keepDivergentRefs is unset"),
     ],
 )
 def test_an_unsafe_mirror_is_caught(inputs, expected) -> None:
@@ -150,7 +159,11 @@ def test_an_unsafe_mirror_is_caught(inputs, expected) -> None:
 def test_a_mirror_over_ssh_is_caught_without_showing_the_url() -> None:
     found = violations(
         gitlab.push_mirror_protected_https,
-        mirror(url="ssh://git:glpat-s3cr3t@host/p.git", onlyProtectedBranches=True),
+        mirror(
+            url="ssh://git:glpat-s3cr3t@host/p.git",
+            onlyProtectedBranches=True,
+            keepDivergentRefs=True,
+        ),
     )
     assert [m for _, m in found] == [
         "the mirror must push over https, not 'ssh' (the URL itself is not shown: it carries "
@@ -160,7 +173,7 @@ def test_a_mirror_over_ssh_is_caught_without_showing_the_url() -> None:
 
 def test_an_unknown_url_keeps_the_other_findings_and_notes_the_rest() -> None:
     """As in a preview of a new stack: the URL embeds a token that does not exist yet."""
-    unsafe = mirror(url=UNKNOWN, onlyProtectedBranches=False)
+    unsafe = mirror(url=UNKNOWN, onlyProtectedBranches=False, keepDivergentRefs=True)
     assert len(violations(gitlab.push_mirror_protected_https, unsafe)) == 1
     [note] = not_checked(gitlab.push_mirror_protected_https, unsafe)
     assert "string value at .url can't be known during preview" in note
@@ -173,7 +186,9 @@ def test_under_the_cli_a_secret_url_reaches_the_policy_in_plaintext() -> None:
         "value": "http://u:glpat-x@h/p.git",
     }
     properties = struct_pb2.Struct()
-    properties.update({"project": "1", "url": secret, "onlyProtectedBranches": True})
+    properties.update(
+        {"project": "1", "url": secret, "onlyProtectedBranches": True, "keepDivergentRefs": True}
+    )
     analyzer = RealAnalyzer(settings(), [gitlab.push_mirror_protected_https])
     [found] = analyzer.analyze(mirror(), properties)
     assert "not 'http'" in found.message

@@ -139,7 +139,8 @@ def test_the_mirror_pushes_canonical_to_security_with_a_rotating_token() -> None
     url = mirror.inputs["url"]
     assert re.fullmatch(rf"https://push-mirror:[^@/:]+@gitlab\.com/{re.escape(SECURITY)}\.git", url)
     assert mirror.inputs["onlyProtectedBranches"] is True
-    assert mirror.inputs["keepDivergentRefs"] is False
+    # Refs that diverged in the security project (unreleased security fixes) are kept.
+    assert mirror.inputs["keepDivergentRefs"] is True
 
 
 def test_the_mirror_url_and_token_are_secrets(prod: Graph) -> None:

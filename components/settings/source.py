@@ -248,12 +248,31 @@ class ReleaseSettings(Model):
 
 
 class MirrorSettings(Model):
-    """The push mirror from canonical to security and its rotating token."""
+    """The push mirror from canonical to security and its token, renewed every
+    `tokenExpirationDays - rotateBeforeDays` days (`components/mirror.py`)."""
 
     token_expiration_days: Annotated[int, Field(ge=7, le=365)] = 90
     rotate_before_days: Annotated[int, Field(ge=1, le=90)] = 14
     only_protected_branches: bool = True
-    keep_divergent_refs: bool = False
+    keep_divergent_refs: bool = True
+    """Always true. With false GitLab overwrites refs of the security project that diverge
+    from canonical and removes refs canonical does not have: the security project's `main`
+    and stable branches carry unreleased security fixes (gitlab-org/gitaly#2452,
+    gitlab-org/gitlab#207416; GitLab's `doc/user/project/repository/mirror/push.md`, "Keep
+    divergent refs"; the provider's `docs/resources/project_push_mirror.md`: "If you manually
+    set `keep_divergent_refs` to `False`, GitLab mirroring removes branches in the target
+    that aren't in the source"). The key stays so that a stack file saying `false` is
+    refused by name instead of being ignored."""
+
+    @field_validator("keep_divergent_refs")
+    @classmethod
+    def _keeps_divergent_refs(cls, value: bool) -> bool:
+        if value is not True:
+            raise ValueError(
+                "must be true: with false the mirror overwrites the security project's "
+                "diverged branches (unreleased security fixes) with canonical's"
+            )
+        return value
 
     @field_validator("rotate_before_days")
     @classmethod
@@ -262,3 +281,9 @@ class MirrorSettings(Model):
         if expiry is not None and value >= expiry:
             raise ValueError(f"must be less than tokenExpirationDays ({expiry})")
         return value
+
+    @property
+    def renewal_days(self) -> int:
+        """How often a new token replaces the one in use: it then has `rotateBeforeDays`
+        left, the margin for an `up` to run."""
+        return self.token_expiration_days - self.rotate_before_days

@@ -1,5 +1,5 @@
 """GitLab invariants: the security project is private, the push mirror pushes only what is
-protected, tokens expire.
+protected and never overwrites what diverged in the security project, tokens expire.
 
 Messages never quote the mirror URL: it carries a token, and under the Pulumi CLI a policy
 sees secrets in plaintext while its messages end up in CI logs.
@@ -93,10 +93,16 @@ def _push_mirror(args: ResourceValidationArgs, report: ReportViolation) -> None:
             "false, so set it to true)",
             None,
         )
-    if reader.get(args.props, "keepDivergentRefs") is True:
+    keep = reader.get(args.props, "keepDivergentRefs")
+    if keep is not UNKNOWN and keep is not True:
+        # GitLab overwrites a diverged ref of the target and removes refs the source lacks
+        # unless divergent refs are kept (GitLab's doc/user/project/repository/mirror/push.md,
+        # "Keep divergent refs"; gitlab-org/gitaly#2452). Unset is refused too: the mirror
+        # must say it, not rest on a provider default that has changed before.
         report(
-            "keepDivergentRefs is true: refs that diverged in the target would be kept instead "
-            "of being overwritten by the canonical project's protected refs",
+            f"keepDivergentRefs is {show(keep)}: GitLab would overwrite refs that diverged in "
+            "the security project (unreleased security fixes on main and stable branches) "
+            "and remove refs canonical does not have; set it to true",
             None,
         )
     url = reader.get(args.props, "url")
@@ -112,7 +118,7 @@ def _push_mirror(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 push_mirror_protected_https = ResourceValidationPolicy(
     name="push-mirror-protected-branches-https",
-    description="Push mirrors push only protected branches, over https, without divergent refs.",
+    description="Push mirrors push only protected branches, over https, keeping divergent refs.",
     validate=_push_mirror,
     enforcement_level=MANDATORY,
 )
