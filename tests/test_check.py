@@ -261,7 +261,15 @@ def test_offline_and_the_real_analyzer_agree_on_violations(stack) -> None:
 
 def test_the_module_runs_as_a_command(tmp_path: Path) -> None:
     bad = subprocess.run(
-        [sys.executable, "-m", "stackctl", "check", "prod", "-c", "mirror.onlyProtectedBranches=false"],
+        [
+            sys.executable,
+            "-m",
+            "stackctl",
+            "check",
+            "prod",
+            "-c",
+            "mirror.onlyProtectedBranches=false",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
