@@ -7,8 +7,6 @@ Runway deployment projects that trigger, pull and deploy, and last the release e
 pushes protected release tags to Docker Hub.
 """
 
-from datetime import date
-
 import pulumi
 
 from components import rules
@@ -57,9 +55,7 @@ mirror = PushMirror(
 )
 
 registries: dict[RegistryName, SourceProject] = {"canonical": canonical, "security": security}
-pull = RegistryPull(
-    "pull", settings=settings, sources=registries, today=date.today(), opts=with_providers
-)
+pull = RegistryPull("pull", settings=settings, sources=registries, opts=with_providers)
 identity = DeployIdentity(
     "identity",
     gcp=settings.gcp,
@@ -165,7 +161,7 @@ pulumi.export(
     },
 )
 pulumi.export("imageDigests", {fleet_id: fleet.digest for fleet_id, fleet in fleets.items()})
-pulumi.export("pullTokenExpiresAt", pull.expires.isoformat())
+pulumi.export("pullTokenExpiresAt", pull.expires)
 pulumi.export("dockerHubRepositories", dockerhub.pull_references)
 # Where this `pulumi up` came from (`delivery`), for `stackctl promote`.
 pulumi.export(PROVENANCE_OUTPUT, settings.provenance.export())

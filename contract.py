@@ -70,6 +70,11 @@ class Docker:
     GET_REGISTRY_IMAGE: Final = "docker:index/getRegistryImage:getRegistryImage"
 
 
+class Time:
+    ROTATING: Final = "time:index/rotating:Rotating"
+    """pulumiverse-time 0.1.1: a rotation period kept in state (components/rotation.py)."""
+
+
 class Pulumi:
     STACK: Final = "pulumi:pulumi:Stack"
     PROVIDER_PREFIX: Final = "pulumi:providers:"

@@ -1,9 +1,29 @@
 """The push mirror from the canonical project to the security project.
 
 GitLab pushes the canonical project's protected branches to the security project over
-https, authenticated with a project access token of the security project. The token
-rotates (GitLab's rotation API, applied on `pulumi up` inside the rotation window); the
-mirror URL embeds it, so it is a secret and is rewritten whenever the token rotates.
+https, authenticated with a project access token of the security project; the mirror URL
+embeds it, so it is a secret. Divergent refs are kept (settings refuse otherwise): the
+security project's own fixes are never overwritten.
+
+Renewal without a gap. GitLab's rotate API revokes the old token at once, before the
+mirror's URL could change, and a push or rotate with a revoked token of a rotated family
+revokes the new one too (docs.gitlab.com/api/project_access_tokens/#rotate-a-project-access-token,
+"automatic reuse detection" in docs.gitlab.com/api/personal_access_tokens/). So there is no
+`rotation_configuration` and no rotate call. Instead each rotation period
+(`components/rotation.py`, kept in state) gets a token of its own: its `name` carries the
+period's first day, and `name` forces replacement of a project access token (provider
+`resource_gitlab_project_access_token.go`, `RequiresReplace`). `url` forces replacement of
+the mirror (`resource_gitlab_project_push_mirror.go`; GitLab's remote mirror update takes no
+url). Both keep Pulumi's default create-before-delete (`delete_before_replace` false, set
+explicitly so a transform cannot flip it unnoticed), and the engine deletes replaced
+resources after their replacements exist, dependents first: a new period therefore runs
+
+1. create the new token (the old one still works, the mirror still pushes with it);
+2. create the new mirror with the new token's URL;
+3. delete the old mirror, then revoke the old token, last.
+
+The token expires `tokenExpirationDays` after its period began, `rotateBeforeDays` after
+the next period starts: the margin for a refreshing `up` to renew it.
 """
 
 from __future__ import annotations
@@ -13,6 +33,7 @@ from urllib.parse import urlsplit
 import pulumi
 import pulumi_gitlab as gitlab
 
+from components import rotation
 from components.base import DeliveryComponent
 from components.rules import MANAGED_BY
 from components.settings import MirrorSettings
@@ -23,7 +44,7 @@ MIRROR_USER = "push-mirror"
 
 
 class PushMirror(DeliveryComponent):
-    """Canonical -> security: a rotating write token on the target, a mirror on the source."""
+    """Canonical -> security: a write token per period on the target, a mirror on the source."""
 
     def __init__(
         self,
@@ -35,19 +56,24 @@ class PushMirror(DeliveryComponent):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("PushMirror", name, opts)
+        self.period = rotation.period(
+            self.child("token-period"), settings.renewal_days, self.child_opts()
+        )
         self.token = gitlab.ProjectAccessToken(
             self.child("token"),
             project=target.project.id,
-            name=f"push mirror from {source.settings.path}",
+            name=self.period.rfc3339.apply(
+                lambda start: f"push mirror from {source.settings.path} "
+                f"({rotation.day_of(start)})"
+            ),
             description="Lets the canonical project's push mirror write to this project. "
-            f"{MANAGED_BY}; rotated by pulumi up.",
+            f"{MANAGED_BY}; renewed by pulumi up, one token per period.",
             scopes=["write_repository"],
             access_level="maintainer",
-            rotation_configuration=gitlab.ProjectAccessTokenRotationConfigurationArgs(
-                expiration_days=settings.token_expiration_days,
-                rotate_before_days=settings.rotate_before_days,
+            expires_at=self.period.rfc3339.apply(
+                lambda start: rotation.days_after(start, settings.token_expiration_days)
             ),
-            opts=self.child_opts(),
+            opts=self.child_opts(delete_before_replace=False),
         )
         host = urlsplit(target.web_url).netloc
         url: pulumi.Output[str] = pulumi.Output.secret(
@@ -71,6 +97,6 @@ class PushMirror(DeliveryComponent):
             enabled=True,
             only_protected_branches=settings.only_protected_branches,
             keep_divergent_refs=settings.keep_divergent_refs,
-            opts=self.child_opts(additional_secret_outputs=["url"]),
+            opts=self.child_opts(additional_secret_outputs=["url"], delete_before_replace=False),
         )
         self.register_outputs({"id": self.mirror.id})

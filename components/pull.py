@@ -10,16 +10,18 @@ non-production deployment pulls from it, the canonical one (diagram note 8). A d
 reads one project's registry only, so each registry has its own token, secret and
 repositories.
 
-Deploy tokens cannot be rotated in place: each expires at the end of its second rotation
-period, and `pulumi up` in a new period replaces it (the new token is created, stored and
-used before the old one is deleted).
+Deploy tokens cannot be rotated in place: each expires two rotation periods after its
+period began (`runway.pullToken.rotationDays`; the period is kept in state,
+`components/rotation.py`), and the `up` of a new period replaces it: every field of a deploy
+token forces replacement (provider `resource_gitlab_project_deploy_token.go`), and with
+Pulumi's default create-before-delete the new token is created, stored and used before the
+old one is deleted.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from datetime import date, timedelta
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -28,6 +30,7 @@ import pulumi_gitlab as gitlab
 from pulumi_gcp import artifactregistry, projects, secretmanager
 
 from components import adoption
+from components import rotation
 from components.base import DeliveryComponent
 from components.settings import RegistryName, Settings, is_digest
 from components.source import SourceProject
@@ -35,15 +38,9 @@ from components.source import SourceProject
 if TYPE_CHECKING:
     import pulumi_docker as docker
 
-ROTATION_EPOCH = date(2024, 1, 1)
-"""Rotation periods are counted from here, so every run in one period agrees on the expiry."""
-
-
-def token_expiry(today: date, rotation_days: int) -> date:
-    """When a token made `today` expires: the end of the period after the current one. Any
-    token in use has between one and two periods left; the next period replaces it."""
-    periods = (today - ROTATION_EPOCH).days // rotation_days
-    return ROTATION_EPOCH + timedelta(days=(periods + 2) * rotation_days)
+VALID_PERIODS = 2
+"""A pull token is valid for two periods: one past the end of its own, the margin for a
+refreshing `up` to renew it."""
 
 
 def regions_in_use(settings: Settings) -> dict[RegistryName, list[str]]:
@@ -67,14 +64,17 @@ class RegistryPull(DeliveryComponent):
         *,
         settings: Settings,
         sources: Mapping[RegistryName, SourceProject],
-        today: date,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("RegistryPull", name, opts)
         gcp = settings.gcp
         self.registry_host = settings.gitlab.registry_host
         self.sources = sources
-        self.expires = token_expiry(today, settings.runway.pull_token.rotation_days)
+        days = settings.runway.pull_token.rotation_days
+        self.period = rotation.period(self.child("token-period"), days, self.child_opts())
+        self.expires: pulumi.Output[str] = self.period.rfc3339.apply(
+            lambda start: rotation.days_after(start, VALID_PERIODS * days)
+        )
         self.repositories: dict[RegistryName, dict[str, artifactregistry.Repository]] = {}
         self.tokens: dict[RegistryName, gitlab.ProjectDeployToken] = {}
         self._lookups: dict[RegistryName, docker.Provider] = {}  # tag lookups, per registry
@@ -99,8 +99,10 @@ class RegistryPull(DeliveryComponent):
                 project=source.project.id,
                 name="artifact-registry-pull",
                 scopes=["read_registry"],
-                expires_at=f"{self.expires.isoformat()}T00:00:00Z",
-                opts=self.child_opts(additional_secret_outputs=["token"]),
+                expires_at=self.expires.apply(lambda day: f"{day}T00:00:00Z"),
+                opts=self.child_opts(
+                    additional_secret_outputs=["token"], delete_before_replace=False
+                ),
             )
             self.tokens[registry] = token
             credential: pulumi.Output[str] = pulumi.Output.secret(token.token)
@@ -167,7 +169,7 @@ class RegistryPull(DeliveryComponent):
                 )
         self.register_outputs(
             {
-                "tokenExpiresAt": self.expires.isoformat(),
+                "tokenExpiresAt": self.expires,
                 "repositories": {
                     registry: {region: repo.id for region, repo in repos.items()}
                     for registry, repos in self.repositories.items()

@@ -7,10 +7,11 @@ like a deployed stack. Only outputs the program reads are faked; the rest stay a
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime, timedelta
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from contract import Docker, Gcp, GitLab
+from contract import Docker, Gcp, GitLab, Time
 
 
 def _digest(*parts: str) -> str:
@@ -24,6 +25,21 @@ def _number(*parts: str) -> int:
 def _project_number(project: Any) -> int:
     """A Google Cloud project's number: twelve digits, derived from its id."""
     return int(_digest(str(project), "number")[:12], 16) % 900_000_000_000 + 100_000_000_000
+
+
+OFFLINE_PERIOD_START = datetime(2000, 1, 1, tzinfo=UTC)
+"""The start of every rotation period offline: fixed, so that the graph never depends on the
+day it is evaluated (a real `pulumiverse_time.Rotating` keeps its start in state)."""
+
+
+def _rotating(name: str, id_: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    start = OFFLINE_PERIOD_START
+    end = start + timedelta(days=int(inputs.get("rotationDays") or 0))
+    return {
+        "rfc3339": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "rotationRfc3339": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "unix": int(start.timestamp()),
+    }
 
 
 def fake_id_of(
@@ -130,6 +146,7 @@ FAKE_OUTPUTS: dict[str, Callable[[str, str, Mapping[str, Any]], dict[str, Any]]]
         "username": f"gitlab+deploy-token-{_number(name, 'deploy-token')}",
     },
     Gcp.SERVICE_ACCOUNT: _service_account,
+    Time.ROTATING: _rotating,
     Gcp.SERVICE_IDENTITY: _service_agent,
     Gcp.WIF_POOL: lambda name, id_, inputs: {
         "name": _pool_name(inputs),
