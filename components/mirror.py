@@ -63,8 +63,7 @@ class PushMirror(DeliveryComponent):
             self.child("token"),
             project=target.project.id,
             name=self.period.rfc3339.apply(
-                lambda start: f"push mirror from {source.settings.path} "
-                f"({rotation.day_of(start)})"
+                lambda start: f"push mirror from {source.settings.path} ({rotation.day_of(start)})"
             ),
             description="Lets the canonical project's push mirror write to this project. "
             f"{MANAGED_BY}; renewed by pulumi up, one token per period.",

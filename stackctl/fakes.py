@@ -7,8 +7,8 @@ like a deployed stack. Only outputs the program reads are faked; the rest stay a
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from contract import Docker, Gcp, GitLab, Time

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from stackctl.engine import Graph, evaluate
 from tests.conftest import stack_config
 from tests.wiring import fed_by

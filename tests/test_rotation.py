@@ -78,9 +78,7 @@ class _Day(dt.date):
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
-def test_the_graph_hash_is_the_same_on_any_day(
-    stack: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_graph_hash_is_the_same_on_any_day(stack: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Across a rotation period's end (30 days from 2024-01-01: 2026-12-15 | 2026-12-16)."""
     hashes = set()
     for day in (dt.date(2026, 12, 15), dt.date(2026, 12, 16), dt.date(2031, 7, 1)):
