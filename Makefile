@@ -26,12 +26,14 @@ node_modules/.installed: package.json package-lock.json $(VENV)/.installed
 	PUPPETEER_SKIP_DOWNLOAD=1 $(NPM) ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-## debian-tools: rsync (gitlab-ci-local copies the repository with it) and chromium (the
-## diagram render), from Debian's packages when missing (a fresh machine runs as root).
+## debian-tools: rsync (gitlab-ci-local copies the repository with it), chromium (the
+## diagram render) and faketime (the graph on other dates), from Debian's packages when
+## missing (a fresh machine runs as root).
 debian-tools:
-	@if ! command -v rsync >/dev/null || ! command -v chromium >/dev/null; then \
+	@if ! command -v rsync >/dev/null || ! command -v chromium >/dev/null || \
+	  ! command -v faketime >/dev/null; then \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rsync chromium >/dev/null; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rsync chromium faketime >/dev/null; \
 	fi
 
 ## graph: print the $(STACK) stack's graph offline, no credentials (STACK=prod make graph)

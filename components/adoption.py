@@ -19,11 +19,14 @@ from __future__ import annotations
 
 from typing import Final
 
-from contract import DOCKERHUB_REPOSITORY, Gcp, GitLab
+from contract import DOCKERHUB_REPOSITORY, Gcp, GitLab, Time
 
 CREATED: Final[dict[str, str]] = {
     GitLab.ACCESS_TOKEN: "a token's value is not returned on import, and the mirror URL is "
-    "built from it: a new token is created, the old one is revoked by hand after the switch",
+    "built from it: a new token is created (one per rotation period), the old one is revoked "
+    "by hand after the switch",
+    Time.ROTATING: "a rotation period exists only in state: it starts on the first up "
+    "(components/rotation.py)",
     GitLab.DEPLOY_TOKEN: "a deploy token's value is not returned on import, and the pull "
     "secret is built from it: a new one is created, the old one revoked by hand",
     GitLab.PIPELINE_TRIGGER: "a trigger's token is not available on import, and the "

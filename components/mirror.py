@@ -16,7 +16,10 @@ period's first day, and `name` forces replacement of a project access token (pro
 the mirror (`resource_gitlab_project_push_mirror.go`; GitLab's remote mirror update takes no
 url). Both keep Pulumi's default create-before-delete (`delete_before_replace` false, set
 explicitly so a transform cannot flip it unnoticed), and the engine deletes replaced
-resources after their replacements exist, dependents first: a new period therefore runs
+resources after their replacements exist, dependents first (pulumi/pulumi
+`pkg/resource/deploy/step_generator.go`: a create-before-delete replacement leaves the old
+state pending deletion, and `GenerateDeletes`, run once every registration is done, deletes
+it "due to replacement", in reverse dependency order): a new period therefore runs
 
 1. create the new token (the old one still works, the mirror still pushes with it);
 2. create the new mirror with the new token's URL;

@@ -11,6 +11,9 @@ invoke finds its provider through `InvokeOptions(parent=...)` (pulumi/runtime/in
   `default_labels` that every labelled resource gets (`managed-by`, `stack`).
 - GitLab: `base_url` from the GitLab settings URL. The token is `GITLAB_TOKEN` from the
   environment of `pulumi up`, never config (the provider reads it there itself).
+- time (pulumiverse-time, the rotation periods of `components/rotation.py`): no settings and
+  no credentials, explicit all the same so that one rule holds for every package the
+  program uses.
 - Docker Hub: the dynamic provider of `components/dockerhub.py` is stateless by design (its
   pickle holds no attributes) and reads its credentials from the environment; what the
   stack decides about Docker Hub, the namespace, is the `DockerHubAccount` its repositories
@@ -27,6 +30,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp
 import pulumi_gitlab
+import pulumiverse_time
 
 from components.rules import MANAGER
 from components.settings import Settings
@@ -47,11 +51,12 @@ class DockerHubAccount:
 class Providers:
     gcp: pulumi_gcp.Provider
     gitlab: pulumi_gitlab.Provider
+    time: pulumiverse_time.Provider
     dockerhub: DockerHubAccount
 
     def options(self) -> pulumi.ResourceOptions:
         """A top-level component's options: its children use these providers."""
-        return pulumi.ResourceOptions(providers=[self.gcp, self.gitlab])
+        return pulumi.ResourceOptions(providers=[self.gcp, self.gitlab, self.time])
 
 
 def stack_providers(settings: Settings) -> Providers:
@@ -64,5 +69,6 @@ def stack_providers(settings: Settings) -> Providers:
         gitlab=pulumi_gitlab.Provider(
             "gitlab", base_url=settings.gitlab.url.rstrip("/") + GITLAB_API
         ),
+        time=pulumiverse_time.Provider("time"),
         dockerhub=DockerHubAccount(namespace=settings.dockerhub.namespace),
     )

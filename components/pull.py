@@ -29,8 +29,7 @@ import pulumi
 import pulumi_gitlab as gitlab
 from pulumi_gcp import artifactregistry, projects, secretmanager
 
-from components import adoption
-from components import rotation
+from components import adoption, rotation
 from components.base import DeliveryComponent
 from components.settings import RegistryName, Settings, is_digest
 from components.source import SourceProject

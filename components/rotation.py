@@ -16,10 +16,8 @@ old period: the tokens keep working until their own expiry, which lies a margin 
 period's end (the mirror: `rotateBeforeDays`; the pull tokens: a whole period), so a
 refreshing apply has that long to run.
 
-The provider: `time` is not in `pulumi:disable-default-providers` (Pulumi.yaml) on purpose.
-Default providers are disabled so that nothing reaches a stack through ambient credentials
-or settings; the time provider has neither (no configuration, no credentials, no API), so
-its default provider is what an explicit one would be. Its plugin is downloaded by the
+The provider: explicit, like every other (components/providers.py; `time` is in
+`pulumi:disable-default-providers`). Its plugin is downloaded by the
 Pulumi CLI from GitHub releases (`"server": "github://api.github.com/pulumiverse/pulumi-time"`,
 `pulumi-plugin.json`): every machine that runs `pulumi` (the CI jobs) must reach
 api.github.com, or have the plugin installed beforehand (`pulumi plugin install resource

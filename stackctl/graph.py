@@ -54,6 +54,9 @@ class Resource:
     JSON document, whose shape tools and tests rely on; the text tree shows them."""
     additional_secret_outputs: tuple[str, ...] = ()
     """Outputs the engine must keep secret though the provider does not say so."""
+    delete_before_replace: bool | None = None
+    """`delete_before_replace` as the program set it; `None` when left to the engine, whose
+    default is to create the replacement first."""
     aliases: tuple[Mapping[str, Any], ...] = ()
     """Former identities (an alias spec as JSON, or `{"urn": ...}`) whose state is adopted."""
     version: str | None = None

@@ -145,6 +145,9 @@ class _RecordingMonitor(mocks.MockMonitor):
                 fingerprints=fingerprints(_plain(inputs, reveal=True)),
                 ignore_changes=tuple(request.ignoreChanges),
                 additional_secret_outputs=tuple(request.additionalSecretOutputs),
+                delete_before_replace=(
+                    request.deleteBeforeReplace if request.deleteBeforeReplaceDefined else None
+                ),
                 aliases=(
                     *(json_format.MessageToDict(alias) for alias in request.aliases),
                     *({"urn": urn} for urn in request.aliasURNs),

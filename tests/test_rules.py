@@ -126,7 +126,7 @@ def test_what_says_it_is_managed_by_the_stack(prod: Graph) -> None:
     assert (
         prod.named("mirror-token")
         .inputs["description"]
-        .endswith("Managed by aigw-delivery; rotated by pulumi up.")
+        .endswith("Managed by aigw-delivery; renewed by pulumi up, one token per period.")
     )
 
 

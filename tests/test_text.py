@@ -54,7 +54,11 @@ def test_components_follow_the_delivery_diagram(stack: str, request: pytest.Fixt
     graph: Graph = request.getfixturevalue(stack)
     top = _top_level(render(graph))
     providers = [line.split("  ")[0] for line in top if line.startswith(Pulumi.PROVIDER_PREFIX)]
-    assert providers == ["pulumi:providers:gcp gcp", "pulumi:providers:gitlab gitlab"]
+    assert providers == [
+        "pulumi:providers:gcp gcp",
+        "pulumi:providers:gitlab gitlab",
+        "pulumi:providers:time time",
+    ]
     assert top[len(providers) :] == EXPECTED_COMPONENTS[stack]
 
 
