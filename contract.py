@@ -103,6 +103,24 @@ class Component:
     DOCKERHUB_RELEASE: Final = PREFIX + "DockerHubRelease"
 
 
+# --- what the stack leaves alone on an adopted resource -----------------------------------------
+
+CLOUD_RUN_DEPLOY_OWNED: Final = (
+    "buildConfig",
+    "client",
+    "clientVersion",
+    "template.revision",
+    'template.annotations["run.googleapis.com/operation-id"]',
+    "template.labels",
+)
+"""What the deploy tools set on a Cloud Run service (the source build, the client gcloud
+records, the revision's name, the operation that rolled it out, the revision's labels): the
+program ignores changes to them (components/fleet.py), and the policy
+`adopted-services-leave-deploy-fields` holds it to that. After GoogleCloudPlatform/
+cloud-foundation-fabric `modules/cloud-run-v2/service-unmanaged.tf`. The image is not here:
+it is sent live."""
+
+
 # --- markers of the offline graph ---------------------------------------------------------------
 
 SECRET: Final = "[secret]"  # noqa: S105 (the marker shown instead of a secret)

@@ -44,7 +44,7 @@ path would be overwritten with the state's copy again.
   update call is rolled back to the image read a moment before; the next rollout or `up`
   sends the right one again. Run `up` on prod when no deployment is in flight.
 
-What the stack does not own on a service is left alone (`UNOWNED`, after
+What the stack does not own on a service is left alone (`contract.CLOUD_RUN_DEPLOY_OWNED`, after
 GoogleCloudPlatform/cloud-foundation-fabric `modules/cloud-run-v2/service-unmanaged.tf`,
 whose `ignore_changes` lists `build_config`, `client`, `client_version`,
 `template[0].revision`, the `run.googleapis.com/operation-id` template annotation,
@@ -74,19 +74,7 @@ from components.settings import (
     ProbeSettings,
     is_digest,
 )
-from contract import Gcp, runtime_account_id
-
-UNOWNED = [
-    "buildConfig",
-    "client",
-    "clientVersion",
-    "template.revision",
-    'template.annotations["run.googleapis.com/operation-id"]',
-    "template.labels",
-]
-"""What the deploy tools set on a service and the stack leaves alone (module docstring): the
-source build, the client gcloud records, the revision's name, the operation that rolled it
-out, and the revision's labels. The image is not here: it is sent live."""
+from contract import CLOUD_RUN_DEPLOY_OWNED, Gcp, runtime_account_id
 
 ADDRESS_DESCRIPTION = "The fleet's load balancer address, which its hostname's DNS record names."
 """A constant: the hostname is config, and the address's description forces replacement."""
@@ -241,7 +229,7 @@ class Fleet(DeliveryComponent):
                 ],
             ),
             opts=self.child_opts(
-                ignore_changes=UNOWNED,
+                ignore_changes=list(CLOUD_RUN_DEPLOY_OWNED),
                 # Only a service that runs is adopted: a region added to `regions` but not
                 # yet to `existingRegions` is created (an import of a service that does not
                 # exist fails the preview).

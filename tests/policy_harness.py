@@ -119,6 +119,18 @@ class Diagnostic:
     message: str
 
 
+def _options(resource: Resource) -> analyzer_pb2.AnalyzerResourceOptions:
+    """What the engine sends with a resource (pulumi/pulumi `proto/pulumi/analyzer.proto`)."""
+    return analyzer_pb2.AnalyzerResourceOptions(
+        protect=resource.protect,
+        ignoreChanges=list(resource.ignore_changes),
+        deleteBeforeReplace=bool(resource.delete_before_replace),
+        deleteBeforeReplaceDefined=resource.delete_before_replace is not None,
+        additionalSecretOutputs=list(resource.additional_secret_outputs),
+        parent=resource.parent or "",
+    )
+
+
 class RealAnalyzer:
     """The policy SDK's analyzer server, configured as the CLI configures it."""
 
@@ -146,9 +158,7 @@ class RealAnalyzer:
             properties=properties or marshal_properties(resource.inputs),
             urn=resource.urn,
             name=resource.name,
-            options=analyzer_pb2.AnalyzerResourceOptions(
-                protect=resource.protect, parent=resource.parent or ""
-            ),
+            options=_options(resource),
         )
         return self._diagnostics(self.servicer.Analyze(request, None), resource.urn)
 
@@ -160,9 +170,7 @@ class RealAnalyzer:
                 properties=marshal_properties(r.inputs),
                 urn=r.urn,
                 name=r.name,
-                options=analyzer_pb2.AnalyzerResourceOptions(
-                    protect=r.protect, parent=r.parent or ""
-                ),
+                options=_options(r),
                 parent=r.parent or "",
                 dependencies=list(r.dependencies),
             )

@@ -41,7 +41,7 @@ def test_both_stacks_pass_every_mandatory_policy(capsys, stack) -> None:
     lines = out.splitlines()
     resources = len(evaluate(stack).resources)
     assert lines[0] == (
-        f"policy pack aigw-delivery · stack {stack} · 16 policies over {resources} resources · "
+        f"policy pack aigw-delivery · stack {stack} · 17 policies over {resources} resources · "
         f"config policy/config/{stack}.json"
     )
     assert "mandatory  " not in out

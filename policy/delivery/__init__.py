@@ -13,7 +13,7 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from . import cloudrun, credentials, dockerhub, gitlab, iam, protection, replacement
+from . import adoption, cloudrun, credentials, dockerhub, gitlab, iam, protection, replacement
 
 PACK_NAME = "aigw-delivery"
 
@@ -23,6 +23,7 @@ POLICIES: list[Policy] = [
     *protection.POLICIES,
     *replacement.POLICIES,
     *cloudrun.POLICIES,
+    *adoption.POLICIES,
     *iam.POLICIES,
     *dockerhub.POLICIES,
 ]
