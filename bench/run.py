@@ -9,7 +9,12 @@ Measured, each as the median of --runs runs on this machine:
   resources with the same provider classes and inputs, without components or settings, under
   the same offline engine (the ratio is what settings, components and naming cost);
 - resources per stack, and the increment per region of each fleet;
-- the longest dependency chain for one region against all regions.
+- the longest dependency chain for one region against all regions;
+- with `--baseline REV`: the same `graph` command of revision REV, run alternately with this
+  checkout's (a machine whose speed drifts minute to minute affects both alike), and the ratio;
+- with `--suite`: the whole test suite (`python -m pytest`, as `make test` runs it), once;
+- always: a calibration, the seconds a pure-Python loop of 10**7 additions takes, so that
+  numbers from different machines (or days: the shared machines here vary) can be compared.
 A script, not a test: numbers depend on the machine; the targets are checked by reading.
 """
 
@@ -46,6 +51,7 @@ TARGETS = {
     "graph_peak_mb": 200.0,
     "evaluation_ratio": 1.2,
     "diff_seconds": 3.0,
+    "suite_seconds": 60.0,
 }
 
 
@@ -53,13 +59,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--baseline", metavar="REV", help="also measure `graph` at this revision")
+    parser.add_argument("--suite", action="store_true", help="also time the whole test suite")
     args = parser.parse_args(argv)
 
-    results: dict[str, Any] = {}
-    graph_runs = [
-        _process([sys.executable, "-m", "stackctl", "graph", "prod", "--format", "json"])
-        for _ in range(args.runs)
-    ]
+    results: dict[str, Any] = {"calibration_seconds": _calibration()}
+    if args.baseline:
+        graph_runs, baseline_runs = _alternating(args.baseline, args.runs)
+        results["baseline_rev"] = args.baseline
+        results["baseline_graph_seconds"] = statistics.median(t for t, _ in baseline_runs)
+    else:
+        graph_runs = [_process(GRAPH) for _ in range(args.runs)]
     results["graph_seconds"] = statistics.median(t for t, _ in graph_runs)
     results["graph_peak_mb"] = statistics.median(m for _, m in graph_runs)
     results["graph_peak_mb_max"] = max(m for _, m in graph_runs)
@@ -76,6 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     results["registrations"] = resources
 
     results["stacks"] = {stack: _counts(evaluate(stack)) for stack in ("staging", "prod")}
+    if args.suite:
+        results["suite_seconds"], _ = _process([sys.executable, "-m", "pytest", "-q"])
     results["regions"] = _regions("prod")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(_report(results, args.runs))
@@ -83,10 +95,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _process(command: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, float]:
+GRAPH = [sys.executable, "-m", "stackctl", "graph", "prod", "--format", "json"]
+
+
+def _calibration() -> float:
+    """Median seconds of a pure-Python loop: how fast this machine runs Python right now."""
+
+    def loop() -> None:
+        total = 0
+        for i in range(10**7):
+            total += i
+
+    return _median_seconds(loop, 3)
+
+
+Runs = list[tuple[float, float]]
+
+
+def _alternating(rev: str, runs: int) -> tuple[Runs, Runs]:
+    """`GRAPH` here and at `rev` (a detached worktree sharing this virtualenv), alternately."""
+    here: Runs = []
+    there: Runs = []
+    with tempfile.TemporaryDirectory(prefix="aigw-baseline-") as tmp:
+        tree = Path(tmp) / "tree"
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", "--quiet", str(tree), rev], cwd=ROOT, check=True
+        )
+        try:
+            (tree / ".venv").symlink_to(ROOT / ".venv")
+            for _ in range(runs):
+                here.append(_process(GRAPH))
+                there.append(_process(GRAPH, cwd=tree))
+        finally:
+            remove = ["git", "worktree", "remove", "--force", str(tree)]
+            subprocess.run(remove, cwd=ROOT, check=True)
+    return here, there
+
+
+def _process(
+    command: list[str], ok: tuple[int, ...] = (0,), cwd: Path = ROOT
+) -> tuple[float, float]:
     """Wall seconds and peak resident megabytes of one whole process."""
     start = time.perf_counter()
-    child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
+    child = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)
@@ -212,7 +263,12 @@ def _regions(stack: str) -> dict[str, Any]:
             continue
         sizes = {}
         for count in sorted({1, min(2, len(value)), len(value)}):
-            graph = evaluate(stack, [f"{path}={json.dumps(value[:count])}"])
+            kept = value[:count]
+            # A fleet's existing regions are among its regions (settings refuse others).
+            existing = f"{path.rpartition('.')[0]}.existingRegions"
+            graph = evaluate(
+                stack, [f"{path}={json.dumps(kept)}", f"{existing}={json.dumps(kept)}"]
+            )
             sizes[count] = {
                 "resources": len(graph.resources),
                 "longest_chain": len(graph.longest_chain()),
@@ -264,6 +320,19 @@ def _report(results: dict[str, Any], runs: int) -> str:
             f"{results['graph_seconds']:.2f} s",
             "s",
         ),
+        *(
+            [
+                (
+                    f"same, at `{results['baseline_rev']}` (runs alternating with the above)",
+                    "baseline_graph_seconds",
+                    f"{results['baseline_graph_seconds']:.2f} s (this checkout: "
+                    f"{results['graph_seconds'] / results['baseline_graph_seconds']:.2f}×)",
+                    "s",
+                )
+            ]
+            if "baseline_rev" in results
+            else []
+        ),
         (
             "same, peak memory (RSS)",
             "graph_peak_mb",
@@ -283,18 +352,34 @@ def _report(results: dict[str, Any], runs: int) -> str:
             f"{results['diff_seconds']:.2f} s",
             "s",
         ),
+        *(
+            [
+                (
+                    "`python -m pytest` (the whole suite, as `make test` runs it), once",
+                    "suite_seconds",
+                    f"{results['suite_seconds']:.0f} s",
+                    "s",
+                )
+            ]
+            if "suite_seconds" in results
+            else []
+        ),
     ]
     lines = [
         "# Benchmarks",
         "",
         f"Measured {datetime.date.today().isoformat()} with `.venv/bin/python bench/run.py "
         f"--runs {runs}` (median of {runs} runs) on {os.cpu_count()} cores ({cpu}), "
-        f"Python {platform.python_version()}, pulumi {version('pulumi')}.",
+        f"Python {platform.python_version()}, pulumi {version('pulumi')}. Calibration: a "
+        f"pure-Python loop of 10**7 additions took {results['calibration_seconds']:.2f} s.",
         "",
         "| what | measured | target | |",
         "|---|---|---|---|",
     ]
     for label, key, measured, unit in rows:
+        if key not in TARGETS:  # a reference, not a target
+            lines.append(f"| {label} | {measured} | | |")
+            continue
         met = "met" if results[key] <= TARGETS[key] else "**missed**"
         lines.append(f"| {label} | {measured} | ≤ {TARGETS[key]:g} {unit} | {met} |")
     lines += [
