@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from components.settings import PLACEHOLDER_DIGEST, SettingsError, parse_settings
-from contract import Gcp
+from contract import CLOUD_RUN_DEPLOY_OWNED, Gcp
 from stackctl import fakes
 from stackctl.engine import Graph, evaluate
 from tests.conftest import stack_config
@@ -78,17 +78,9 @@ def test_a_new_region_gets_the_image_the_fleet_runs(live: list[Mapping[str, Any]
 
 
 def test_what_the_deploy_tools_set_is_left_alone(prod: Graph) -> None:
-    # cloud-foundation-fabric's service-unmanaged.tf, less the containers the stack manages.
-    deploy_tools = {
-        "buildConfig",
-        "client",
-        "clientVersion",
-        "template.revision",
-        'template.annotations["run.googleapis.com/operation-id"]',
-        "template.labels",
-    }
     for service in prod.of_type(Gcp.SERVICE):
-        assert deploy_tools <= set(service.ignore_changes)
+        # cloud-foundation-fabric's service-unmanaged.tf, less the containers the stack manages.
+        assert set(CLOUD_RUN_DEPLOY_OWNED) <= set(service.ignore_changes)
         # What the stack owns stays managed.
         assert not {p for p in service.ignore_changes if p.startswith("template.containers")}
         assert not {"template", "template.scaling"} & set(service.ignore_changes)
