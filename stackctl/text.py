@@ -49,7 +49,7 @@ KEY_INPUTS: dict[str, tuple[str, ...]] = {
     GitLab.ACCESS_TOKEN: (
         "scopes",
         "accessLevel",
-        "rotationConfiguration.expirationDays",
+        "expiresAt",
     ),
     GitLab.PUSH_MIRROR: (
         "url",
