@@ -14,8 +14,9 @@ it builds anything. The rules:
   survive a delete (`retain_on_delete`).
 - **managed by**: every description the program writes on a described kind says so, as its
   last sentence (`MANAGED_BY`). Three descriptions say more about how they are managed (the
-  mirror token is renewed by `pulumi up`, one per period, the services' images are rolled out by Runway, the
-  Docker Hub password is set with `dockerhubToken`): they write `MANAGED_BY; <how>.` themselves
+  mirror token is renewed by `pulumi up`, one per period; the services' images are rolled
+  out by Runway; the Docker Hub password is set with `dockerhubToken`): they write
+  `MANAGED_BY; <how>.` themselves
   and the rule leaves a description that already names its manager as it is, so the text on
   prod's live resources stays byte for byte what it was.
 - **labelled by part**: the Google Cloud resources that take labels carry the part of the
