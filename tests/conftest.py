@@ -17,6 +17,7 @@ import yaml
 import stackctl
 from stackctl.cli import main
 from stackctl.engine import ROOT, Graph, evaluate
+from tests.ci_engine import Engine, load
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -123,6 +124,13 @@ def stack_graph(request: pytest.FixtureRequest) -> Graph:
     """Each real stack in turn (the same evaluation as the `staging` and `prod` fixtures)."""
     graph: Graph = request.getfixturevalue(request.param)
     return graph
+
+
+@pytest.fixture(scope="session")
+def ci_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """gitlab-ci-local over a copy of this checkout's `.gitlab-ci.yml`, for every test that
+    only asks it about that file (tests/test_ci.py, tests/test_pipeline_engine.py)."""
+    return Engine(tmp_path_factory.mktemp("gitlab-ci-local"), load())
 
 
 ProjectFactory = Callable[..., Path]
