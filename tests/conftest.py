@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import importlib
 import pkgutil
 import shutil
@@ -18,6 +19,19 @@ import stackctl
 from stackctl.cli import main
 from stackctl.engine import ROOT, Graph, evaluate
 from tests.ci_engine import Engine, load
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Once the test modules are imported, their objects (the SDKs' modules and classes,
+    a few hundred thousand) live as long as the process: `gc.freeze()` moves them to the
+    permanent generation, which "ignore[s] them in all the future collections"
+    (https://docs.python.org/3/library/gc.html#gc.freeze). Every evaluation makes tens of
+    thousands of objects, and each collection they set off would otherwise walk all of
+    those too: a tenth of the suite's CPU (measured on test_check, test_engine,
+    test_regions and test_settings_limits: 37.2 and 38.7 s user without, 33.9 and 34.7 s
+    with)."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(scope="session", autouse=True)
