@@ -9,6 +9,13 @@ every job and its `when` (`never`: not created), `--preview` with every job expa
 Neither needs a network or a container engine. The engine runs on a copy of the file in a
 scratch git repository, so the checkout is never touched.
 
+The engine validates the expanded file against GitLab's CI schema on every run unless
+`--json-schema-validation=false` (gitlab-ci-local `src/parser.ts`, `Parser.create`; the
+default is `true`, `src/argv.ts`; both as `dist/index.js` of the pinned release bundles
+them), which is half of a listing's time: only `--preview`
+validates here, once per file, and tests/test_ci.py checks the file against GitLab's schema
+as check-jsonschema vendors it.
+
 `workflow:rules` are evaluated by the engine only for their variables, never to drop the
 pipeline (gitlab-ci-local `src/parser.ts`). So the copy carries one more job,
 `workflow:rules`, whose rules are the workflow's: the engine's answer for it is whether
@@ -17,6 +24,7 @@ GitLab creates the pipeline at all.
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 from pathlib import Path
@@ -53,7 +61,10 @@ class Engine:
             subprocess.run([*git, *command], cwd=self.repo, check=True, capture_output=True)
         self.entry = tool("gitlab-ci-local/dist/index.js")
 
-    def __call__(self, *args: str) -> str:
+    def __call__(self, *args: str, validate: bool = False) -> str:
+        """The engine's answer to `args`; `validate`: check the file against the schema too."""
+        if not validate:
+            args = (*args, "--json-schema-validation=false")
         done = run(self.entry, [*args, "--home", str(self.home)], self.repo, self.home)
         assert done.returncode == 0, f"gitlab-ci-local {' '.join(args)}:\n{done.stderr}"
         return done.stdout
@@ -77,7 +88,10 @@ class Engine:
             return None
         return {name: when for name, when in listed.items() if when != "never"}
 
+    @functools.cache  # noqa: B019 (an engine lives as long as the session that made it)
     def resolved(self) -> dict[str, Any]:
-        """Every job as the engine expands it (`extends`, `!reference`, inherited defaults)."""
-        resolved: dict[str, Any] = yaml.safe_load(self("--preview"))
+        """Every job as the engine expands it (`extends`, `!reference`, inherited defaults),
+        the expanded file valid against the engine's copy of GitLab's schema. Asked once
+        per engine: the file does not change under it, and tests only read the answer."""
+        resolved: dict[str, Any] = yaml.safe_load(self("--preview", validate=True))
         return resolved

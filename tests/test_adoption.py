@@ -121,6 +121,7 @@ def test_prod_that_would_create_a_part_is_refused(capsys: pytest.CaptureFixture[
     assert "existing.fleets" in capsys.readouterr().err
 
 
+@pytest.mark.usefixtures("shared_evaluations")
 def test_imports_format_is_a_bulk_import_file_with_every_adopted_resource_once(
     prod: Graph, capsys: pytest.CaptureFixture[str]
 ) -> None:

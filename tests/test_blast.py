@@ -89,6 +89,7 @@ def test_a_docker_hub_change_is_its_own_part(prod: Graph) -> None:
     assert diff.plan(result) == {"create": 0, "update": 1, "delete": 0}
 
 
+@pytest.mark.usefixtures("shared_evaluations")
 def test_an_empty_diff_says_nothing_changes_and_writes_zero_counts(
     prod: Graph, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -100,6 +101,7 @@ def test_an_empty_diff_says_nothing_changes_and_writes_zero_counts(
     assert "0 added, 0 removed, 0 replaced, 0 changed" in capsys.readouterr().out
 
 
+@pytest.mark.usefixtures("shared_evaluations")
 def test_the_live_note_opens_with_the_blast_radius(tmp_path: Path) -> None:
     """A recorded staging preview that updates a source project, one AIGW service (in
     us-east4) and a Docker Hub repository."""
@@ -120,6 +122,7 @@ def test_the_live_note_opens_with_the_blast_radius(tmp_path: Path) -> None:
     assert lines[10].startswith("**Plan:** 0 to create, 3 to update")
 
 
+@pytest.mark.usefixtures("shared_evaluations")
 def test_a_protected_delete_in_the_live_note_is_named(tmp_path: Path) -> None:
     out = tmp_path / "out"
     argv = ["report", str(PREVIEWS / "protected.json"), "--stack", "prod"]

@@ -1,21 +1,22 @@
 """`python -m stackctl check`: the real stacks pass, unsafe config is caught and named, and the
-offline run agrees with the policy SDK's own analyzer."""
+offline run agrees with the policy SDK's own analyzer.
+
+The verb runs in this process (`run_cli`), on evaluations shared per (stack, overrides)
+(`shared_evaluations`): several tests check the same preview under other policy configs.
+That `python -m stackctl` runs as a command is tests/test_cli.py's."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
 from pulumi_policy.proxy import UnknownValueError
 
 from stackctl.check import CheckError, check_graph, policy_properties, resource_options
-from stackctl.engine import ROOT, Graph, Resource, evaluate
+from stackctl.engine import ROOT, Graph, Resource
 from stackctl.policy_config import default_config_file, load_policy_config
-from tests.conftest import run_cli
+from tests.conftest import Evaluations, run_cli
 from tests.policy_harness import RealAnalyzer, as_diagnostics, diagnostics_set
 
 MIRROR_URN = (
@@ -28,18 +29,21 @@ SECURITY_URN = (
 )
 
 
+pytestmark = pytest.mark.usefixtures("shared_evaluations")
+
+
 @pytest.fixture(scope="module", params=["staging", "prod"])
-def preview(request: pytest.FixtureRequest) -> Graph:
+def preview(request: pytest.FixtureRequest, evaluations: Evaluations) -> Graph:
     """Each real stack as a preview of a new stack sees it."""
-    return evaluate(request.param, unknowns=True)
+    return evaluations(request.param, unknowns=True)
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
-def test_both_stacks_pass_every_mandatory_policy(capsys, stack) -> None:
+def test_both_stacks_pass_every_mandatory_policy(capsys, evaluations, stack) -> None:
     code, out, err = run_cli(capsys, "check", stack)
     assert (code, err) == (0, "")
     lines = out.splitlines()
-    resources = len(evaluate(stack).resources)
+    resources = len(evaluations(stack).resources)
     assert lines[0] == (
         f"policy pack aigw-delivery · stack {stack} · 17 policies over {resources} resources · "
         f"config policy/config/{stack}.json"
@@ -120,13 +124,15 @@ def test_docker_hub_repositories_outside_the_stacks_namespace_are_caught(capsys)
     assert 'is in namespace "gitlab"; this stack may only use gitlabstaging' in out
 
 
-def test_a_stack_checked_without_its_policy_config_is_held_to_production(capsys, tmp_path) -> None:
+def test_a_stack_checked_without_its_policy_config_is_held_to_production(
+    capsys, tmp_path, evaluations
+) -> None:
     empty = tmp_path / "none.json"
     empty.write_text("")
     code, out, _ = run_cli(capsys, "check", "staging", "--policy-config", str(empty))
     assert code == 1
     # Every GitLab project and Docker Hub repository: none is protected in staging.
-    graph = evaluate("staging")
+    graph = evaluations("staging")
     kept = len(graph.of_type("gitlab:index/project:Project")) + len(
         graph.of_type("pulumi-python:dynamic/dockerhub:Repository")
     )
@@ -226,12 +232,12 @@ def test_a_policy_sees_properties_as_the_engine_sends_them() -> None:
     assert options.secret_properties == {"url"}
 
 
-def test_a_policy_that_crashes_is_an_error_naming_it() -> None:
+def test_a_policy_that_crashes_is_an_error_naming_it(evaluations) -> None:
     def broken(args, report):
         raise KeyError("template")
 
     policy = ResourceValidationPolicy(name="broken", description="Broken.", validate=broken)
-    stack = evaluate("prod", unknowns=True)
+    stack = evaluations("prod", unknowns=True)
     with pytest.raises(CheckError, match=r"policy broken failed on urn:pulumi:prod::.*KeyError"):
         check_graph(stack, load_policy_config(None, [policy]), [policy])
 
@@ -245,8 +251,8 @@ def test_offline_and_the_real_analyzer_agree_on_the_real_stacks(preview) -> None
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
-def test_offline_and_the_real_analyzer_agree_on_violations(stack) -> None:
-    unsafe = evaluate(
+def test_offline_and_the_real_analyzer_agree_on_violations(evaluations, stack) -> None:
+    unsafe = evaluations(
         stack,
         ["source.security.visibility=public", "mirror.onlyProtectedBranches=false"],
         unknowns=True,
@@ -262,22 +268,10 @@ def test_offline_and_the_real_analyzer_agree_on_violations(stack) -> None:
     }
 
 
-def test_the_module_runs_as_a_command(tmp_path: Path) -> None:
-    bad = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "stackctl",
-            "check",
-            "prod",
-            "-c",
-            "mirror.onlyProtectedBranches=false",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert bad.returncode == 1, bad.stderr
-    assert "mandatory  push-mirror-protected-branches-https" in bad.stdout
-    assert bad.stderr == ""
+def test_a_mandatory_violation_exits_1_with_nothing_on_stderr(capsys) -> None:
+    """What CI's policy job reads: the exit code, the violation on stdout, stderr empty (the
+    process's exit code is `main`'s: tests/test_cli.py runs the module as a command)."""
+    code, out, err = run_cli(capsys, "check", "prod", "-c", "mirror.onlyProtectedBranches=false")
+    assert code == 1, err
+    assert "mandatory  push-mirror-protected-branches-https" in out
+    assert err == ""

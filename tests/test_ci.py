@@ -55,8 +55,8 @@ def validate(path: Path) -> tuple[int, str]:
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    return Engine(tmp_path_factory.mktemp("gitlab-ci-local"), load())
+def engine(ci_engine: Engine) -> Engine:
+    return ci_engine
 
 
 @pytest.fixture(scope="module")

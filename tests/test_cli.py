@@ -8,16 +8,16 @@ import sys
 
 import pytest
 
-from stackctl.engine import ROOT, evaluate
+from stackctl.engine import ROOT
 from tests.conftest import run_cli
 
 
-def test_text_shows_components_resources_settings_and_counts(capsys) -> None:
+def test_text_shows_components_resources_settings_and_counts(capsys, shared_evaluations) -> None:
     code, out, err = run_cli(capsys, "graph", "prod")
     assert code == 0
     assert err == ""
     lines = out.splitlines()
-    count = len(evaluate("prod").resources)
+    count = len(shared_evaluations("prod").resources)
     assert lines[0].startswith(f"aigw-delivery · stack prod · {count} resources")
     assert "├── aigw:delivery:SourceProject canonical" in out
     assert (
@@ -33,17 +33,18 @@ def test_text_shows_components_resources_settings_and_counts(capsys) -> None:
     assert project_line < main_line
 
 
-def test_json_is_the_documented_document(capsys) -> None:
+def test_json_is_the_documented_document(capsys, shared_evaluations) -> None:
     code, out, _ = run_cli(capsys, "graph", "staging", "--format", "json")
     document = json.loads(out)
     assert code == 0
     assert (document["project"], document["stack"]) == ("aigw-delivery", "staging")
-    assert len(document["resources"]) == len(evaluate("staging").resources)
+    assert len(document["resources"]) == len(shared_evaluations("staging").resources)
     assert "glpat" not in out
     assert "gASV" not in out  # dynamic providers are described, not dumped as base64
 
 
 def test_config_overrides_change_this_run_only(capsys) -> None:
+    """Both runs evaluate (no shared evaluations): the second must not see the first's."""
     code, out, _ = run_cli(
         capsys,
         "graph",

@@ -53,11 +53,13 @@ def test_every_node_and_edge_of_the_design_is_drawn(stack_graph: Graph) -> None:
     assert drawn.edge_labels() >= DIAGRAM_EDGES
 
 
-def test_the_load_test_deployment_pulls_from_the_canonical_registry(staging: Graph) -> None:
+def test_the_load_test_deployment_pulls_from_the_canonical_registry(
+    staging: Graph, prod: Graph
+) -> None:
     edges = diagram.delivery(staging).edge_labels()
     assert ("CanonicalCR", "pulled by", "R_dws_loadtest") in edges
     assert ("R_dws_loadtest", "deploy", "F_dws") in edges
-    prod_edges = diagram.delivery(evaluate("prod")).edges
+    prod_edges = diagram.delivery(prod).edges
     assert not any("R_dws_loadtest" in (e.source, e.target) for e in prod_edges)
 
 
@@ -197,6 +199,7 @@ def test_the_text_names_every_node_once_by_its_alias(prod: Graph) -> None:
     assert len(set(alias.values())) == len(alias)
 
 
+@pytest.mark.usefixtures("shared_evaluations")
 def test_the_readme_shows_the_current_prod_diagram() -> None:
     match = BLOCK.search(README.read_text())
     assert match, f"README.md lost its generated diagram block; restore it and run {REFRESH}"

@@ -9,10 +9,12 @@ Mermaid release package-lock.json pins (11.13.0, the one GitLab 19.0 bundles; me
 
 The diagrams: README.md's copy, the staging stack's (`graph --format mermaid`; prod's is
 README's, `tests/test_diagram.py` holds them equal), and both stacks with every part
-highlighted, the longest a merge request note can carry. One mermaid-cli run renders all
-of them from one Markdown file (one browser start). A parse error fails the run; each SVG
-must hold exactly the diagram's groups, nodes and edges, and each text must stay within
-GitLab's 2,000 characters, past which GitLab shows a "Display" button instead.
+highlighted, the longest a merge request note can carry. One browser renders all of them,
+and a diagram that must not parse beside them (`tests/mermaid/render.mjs`: mermaid-cli's own
+`renderMermaid`, with the options `mmdc` gives it; one browser start costs more than the
+renders). A parse error fails that diagram's render; each SVG must hold exactly the
+diagram's groups, nodes and edges, and each text must stay within GitLab's 2,000
+characters, past which GitLab shows a "Display" button instead.
 """
 
 from __future__ import annotations
@@ -62,22 +64,46 @@ def drawn(prod: Graph, staging: Graph) -> dict[str, tuple[str, diagram.Diagram]]
     }
 
 
+BROKEN = "broken"
+"""The staging diagram with one edge label left unclosed: Mermaid's parse must refuse it."""
+
+
 @pytest.fixture(scope="module")
 def rendered(
-    tmp_path_factory: pytest.TempPathFactory, drawn: dict[str, tuple[str, diagram.Diagram]]
-) -> dict[str, str]:
-    """The SVG of each diagram, rendered in one mermaid-cli run."""
+    tmp_path_factory: pytest.TempPathFactory,
+    drawn: dict[str, tuple[str, diagram.Diagram]],
+    staging: Graph,
+) -> dict[str, tuple[str | None, str | None]]:
+    """Each diagram's (SVG, None) if Mermaid drew it, (None, its error) if it refused it; the
+    diagrams in `drawn` and `BROKEN`, rendered in one browser."""
     if not CHROMIUM.is_file():
         raise AssertionError(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
-    mmdc = tool("@mermaid-js/mermaid-cli/src/cli.js")
+    tool("@mermaid-js/mermaid-cli/src/cli.js")  # installed, or the failure names the fix
     work = tmp_path_factory.mktemp("mermaid")
-    source = work / "diagrams.md"
-    source.write_text("".join(f"```mermaid\n{text}\n```\n\n" for text, _ in drawn.values()))
-    args = ["-p", str(CONFIG / "puppeteer.json"), "-c", str(CONFIG / "gitlab.json")]
-    args += ["-i", str(source), "-o", str(work / "out.md"), "-e", "svg", "-q"]
-    done = run(mmdc, args, work, work, timeout=300)
-    assert done.returncode == 0, f"mermaid-cli failed:\n{done.stderr[-3000:]}"
-    return {name: (work / f"out-{i}.svg").read_text() for i, name in enumerate(drawn, 1)}
+    texts = {name: text for name, (text, _) in drawn.items()}
+    texts[BROKEN] = diagram.mermaid(staging).replace("-->|build|", "-->|build", 1)
+    args = [str(CONFIG / "puppeteer.json"), str(CONFIG / "gitlab.json"), str(work)]
+    for name, text in texts.items():
+        (work / f"{name}.mmd").write_text(text)
+        args.append(f"{name}={work / f'{name}.mmd'}")
+    done = run(CONFIG / "render.mjs", args, work, work, timeout=300)
+    assert done.returncode == 0, f"the browser did not render:\n{done.stderr[-3000:]}"
+    return {name: _outcome(work, name) for name in texts}
+
+
+def _outcome(work: Path, name: str) -> tuple[str | None, str | None]:
+    svg, error = work / f"{name}.svg", work / f"{name}.error"
+    return (
+        svg.read_text() if svg.is_file() else None,
+        error.read_text() if error.is_file() else None,
+    )
+
+
+def _svg(rendered: dict[str, tuple[str | None, str | None]], name: str) -> str:
+    """The SVG Mermaid drew for `name`; a failure with Mermaid's error if it drew none."""
+    svg, error = rendered[name]
+    assert svg is not None, f"Mermaid did not render {name}:\n{(error or '')[-3000:]}"
+    return svg
 
 
 @pytest.mark.parametrize("name", ["readme", "staging", "prod-note", "staging-note"])
@@ -90,13 +116,15 @@ def test_gitlab_renders_the_diagram_without_a_click(
 
 @pytest.mark.parametrize("name", ["readme", "staging", "prod-note", "staging-note"])
 def test_the_rendered_diagram_holds_every_group_node_and_edge(
-    drawn: dict[str, tuple[str, diagram.Diagram]], rendered: dict[str, str], name: str
+    drawn: dict[str, tuple[str, diagram.Diagram]],
+    rendered: dict[str, tuple[str | None, str | None]],
+    name: str,
 ) -> None:
     """Nothing lost and nothing invented between the model and what Mermaid drew: a label
     Mermaid misreads as syntax shows up here as a node or an edge too many or too few."""
     _, model = drawn[name]
     alias = diagram.aliases(model)
-    svg = rendered[name]
+    svg = _svg(rendered, name)
     clusters = set(re.findall(r'<g class="cluster[^"]*" id="([^"]+)"', svg))
     nodes = set(re.findall(r'<g class="node[^"]*" id="flowchart-(.+?)-\d+"', svg))
     edges = re.findall(r'<path d="[^"]*" id="L_(.+?)_(.+?)_\d+"', svg)
@@ -114,26 +142,27 @@ def _classes(svg: str) -> dict[str, set[str]]:
 
 
 def test_highlighted_parts_are_drawn_as_changed(
-    drawn: dict[str, tuple[str, diagram.Diagram]], rendered: dict[str, str]
+    drawn: dict[str, tuple[str, diagram.Diagram]],
+    rendered: dict[str, tuple[str | None, str | None]],
 ) -> None:
     _, model = drawn["staging-note"]
     alias = diagram.aliases(model)
     changed = {
-        id_ for id_, classes in _classes(rendered["staging-note"]).items() if "changed" in classes
+        id_
+        for id_, classes in _classes(_svg(rendered, "staging-note")).items()
+        if "changed" in classes
     }
     groups = {alias[g.id] for g in model.groups if g.realised_by}
     assert changed == {alias[n.id] for n in model.nodes} | groups
-    assert not any("changed" in c for c in _classes(rendered["staging"]).values())
+    assert not any("changed" in c for c in _classes(_svg(rendered, "staging")).values())
 
 
-def test_a_parse_error_fails_the_render(tmp_path: Path, staging: Graph) -> None:
+def test_a_parse_error_fails_the_render(
+    rendered: dict[str, tuple[str | None, str | None]],
+) -> None:
     """The render is Mermaid's own parse: staging's diagram with one edge label left
-    unclosed is refused."""
-    mmdc = tool("@mermaid-js/mermaid-cli/src/cli.js")
-    source = tmp_path / "broken.mmd"
-    source.write_text(diagram.mermaid(staging).replace("-->|build|", "-->|build", 1))
-    args = ["-p", str(CONFIG / "puppeteer.json"), "-c", str(CONFIG / "gitlab.json")]
-    args += ["-i", str(source), "-o", str(tmp_path / "broken.svg"), "-q"]
-    done = run(mmdc, args, tmp_path, tmp_path, timeout=300)
-    assert done.returncode != 0
-    assert "Parse error" in done.stderr
+    unclosed is refused (`BROKEN`, rendered beside the others in the same browser)."""
+    svg, error = rendered[BROKEN]
+    assert svg is None
+    assert error is not None
+    assert "Parse error" in error

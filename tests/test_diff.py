@@ -11,7 +11,7 @@ import pytest
 
 from stackctl.diff import compare, identity
 from stackctl.engine import ROOT, Graph, evaluate
-from tests.conftest import MINIMAL_CONFIG, run_cli, stack_config
+from tests.conftest import MINIMAL_CONFIG, Evaluations, run_cli, stack_config
 
 SCRATCH_PROGRAM = """\
 import pulumi
@@ -23,14 +23,15 @@ for name in config.require_object("projects"):
 """
 
 
+@pytest.mark.usefixtures("shared_evaluations")
 def test_identical_stacks_are_equal_and_exit_0(capsys) -> None:
     code, out, _ = run_cli(capsys, "diff", "prod", "prod")
     assert code == 0
     assert out.startswith("diff prod → prod: 0 added, 0 removed, 0 replaced, 0 changed")
 
 
-def test_a_changed_input_shows_its_path_and_values(prod: Graph) -> None:
-    changed = evaluate("prod", ["source.registry.cleanup.keepN=50"])
+def test_a_changed_input_shows_its_path_and_values(prod: Graph, evaluations: Evaluations) -> None:
+    changed = evaluations("prod", ["source.registry.cleanup.keepN=50"])
     result = compare(prod, changed)
     by_name = {c.name: c for c in result.changed}
     assert set(by_name) == {"canonical-project", "security-project"}
@@ -39,6 +40,7 @@ def test_a_changed_input_shows_its_path_and_values(prod: Graph) -> None:
     assert (result.added, result.removed, result.replaced) == ((), (), ())
 
 
+@pytest.mark.usefixtures("shared_evaluations")
 def test_staging_and_prod_compare_resource_by_resource(capsys) -> None:
     code, out, _ = run_cli(capsys, "diff", "staging", "prod", "--format", "json")
     document = json.loads(out)
@@ -57,8 +59,8 @@ def test_staging_and_prod_compare_resource_by_resource(capsys) -> None:
     assert paths["[protect]"]["new"] is True
 
 
-def test_a_changed_secret_is_shown_only_as_changed(prod: Graph) -> None:
-    moved = evaluate("prod", ["source.security.path=gitlab-org/security/elsewhere"])
+def test_a_changed_secret_is_shown_only_as_changed(prod: Graph, evaluations: Evaluations) -> None:
+    moved = evaluations("prod", ["source.security.path=gitlab-org/security/elsewhere"])
     result = compare(prod, moved)
     mirror = next(c for c in result.changed if c.name == "mirror-push")
     [url] = [c for c in mirror.changes if c.path == "url"]
@@ -108,29 +110,41 @@ def test_a_resource_that_moves_to_another_parent_is_replaced(scratch_project) ->
     assert [r.name for r in result.added] == ["box"]
 
 
-def test_revisions_are_read_without_touching_the_checkout(tmp_path: Path, capsys) -> None:
-    repo = _repository(tmp_path)
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git repository holding a copy of this project, built once for the revision tests:
+    `HEAD~1` the project as it is, `HEAD` (checked out) keeping more images, and the branch
+    `broken` (not checked out) one commit past `HEAD` with a stack file that does not parse.
+    The tests only read it (`diff` reads revisions with `git archive`), and the one that
+    must not touch the checkout compares `git status` before and after."""
+    repo = _repository(tmp_path_factory.mktemp("history"))
     stack_file = repo / "Pulumi.prod.yaml"
     stack_file.write_text(stack_file.read_text().replace("keepN: 25", "keepN: 50"))
     _git(repo, "commit", "-qam", "keep more images")
-    status_before = _git(repo, "status", "--porcelain")
+    _git(repo, "checkout", "-qb", "broken")
+    stack_file.write_text("config:\n  aigw-delivery:source: {canonical: [\n")
+    _git(repo, "commit", "-qam", "break the stack file")
+    _git(repo, "checkout", "-q", "-")
+    return repo
 
-    code, out, _ = run_cli(capsys, "--cwd", str(repo), "diff", "prod@HEAD~1", "prod@HEAD")
+
+def test_revisions_are_read_without_touching_the_checkout(history: Path, capsys) -> None:
+    status_before = _git(history, "status", "--porcelain")
+
+    code, out, _ = run_cli(capsys, "--cwd", str(history), "diff", "prod@HEAD~1", "prod@HEAD")
     assert code == 2
     assert "containerExpirationPolicy.keepN: 25 → 50" in out
-    code, out, _ = run_cli(capsys, "--cwd", str(repo), "diff", "prod@HEAD", "prod")
+    code, out, _ = run_cli(capsys, "--cwd", str(history), "diff", "prod@HEAD", "prod")
     assert code == 0
-    assert _git(repo, "status", "--porcelain") == status_before
+    assert _git(history, "status", "--porcelain") == status_before
 
 
-def test_a_revision_that_no_longer_parses_is_a_clear_error(tmp_path: Path, capsys) -> None:
-    repo = _repository(tmp_path)
-    (repo / "Pulumi.prod.yaml").write_text("config:\n  aigw-delivery:source: {canonical: [\n")
-    _git(repo, "commit", "-qam", "break the stack file")
-    code, out, err = run_cli(capsys, "--cwd", str(repo), "diff", "prod@HEAD~1", "prod@HEAD")
+def test_a_revision_that_no_longer_parses_is_a_clear_error(history: Path, capsys) -> None:
+    argv = ["--cwd", str(history), "diff", "prod@broken~1", "prod@broken"]
+    code, out, err = run_cli(capsys, *argv)
     assert code == 1
     assert out == ""
-    assert "error: prod@HEAD: Pulumi.prod.yaml is not valid YAML" in err
+    assert "error: prod@broken: Pulumi.prod.yaml is not valid YAML" in err
     assert "Traceback" not in err
 
 
@@ -142,6 +156,7 @@ def test_a_revision_that_no_longer_parses_is_a_clear_error(tmp_path: Path, capsy
         (["diff", "qa", "prod"], "no stack named 'qa'"),
     ],
 )
+@pytest.mark.usefixtures("shared_evaluations")
 def test_bad_sides_exit_1(capsys, argv: list[str], message: str) -> None:
     code, _, err = run_cli(capsys, *argv)
     assert code == 1
@@ -155,14 +170,21 @@ def _declare(root: Path, key: str, type_: str = "array") -> None:
     (root / "Pulumi.yaml").write_text((root / "Pulumi.yaml").read_text() + extra)
 
 
-def _repository(tmp_path: Path) -> Path:
-    """A git repository holding a copy of this project, one commit deep."""
-    repo = tmp_path / "repo"
-    shutil.copytree(
-        ROOT,
-        repo,
-        ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", ".*_cache", "tests"),
-    )
+def _repository(base: Path) -> Path:
+    """A git repository holding a copy of this project (without its tests), one commit deep.
+
+    The copy is what `git add -A` would commit in this checkout: tracked and untracked
+    files, less what `.gitignore` ignores (`git ls-files --cached --others
+    --exclude-standard`), so that neither `.venv` nor the 20,000 files of `node_modules`
+    are copied."""
+    repo = base / "repo"
+    listed = _git(ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    for name in listed.split("\0"):
+        source = ROOT / name
+        if not name or name.startswith("tests/") or not source.is_file():
+            continue  # a file deleted in the checkout but not yet in the index
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, repo / name)
     _git(repo, "init", "-q")
     _git(repo, "add", "-A")
     _git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base")
@@ -178,13 +200,13 @@ def _git(repo: Path, *args: str) -> str:
     return done.stdout
 
 
-def test_an_added_and_a_removed_region(prod: Graph) -> None:
+def test_an_added_and_a_removed_region(prod: Graph, evaluations: Evaluations) -> None:
     regions = stack_config("prod")["aigw-delivery:fleets"]["aigw"]["regions"]
     moved = [r for r in regions if r != "europe-west9"] + ["us-west1"]
     running = [r for r in regions if r != "europe-west9"]  # the new region does not run yet
     result = compare(
         prod,
-        evaluate(
+        evaluations(
             "prod",
             [
                 f"fleets.aigw.regions={json.dumps(moved)}",

@@ -8,12 +8,14 @@ import sys
 import pytest
 
 from stackctl.engine import STACK_TYPE, EngineError, Graph, evaluate
-from tests.conftest import MINIMAL_CONFIG, stack_config
+from tests.conftest import MINIMAL_CONFIG, Evaluations, stack_config
 
 
-def test_a_second_run_in_the_same_process_gives_the_same_graph() -> None:
-    first_staging = evaluate("staging").to_json()
-    first_prod = evaluate("prod").to_json()
+def test_a_second_run_in_the_same_process_gives_the_same_graph(staging: Graph, prod: Graph) -> None:
+    """The first runs are the session's (this process evaluated both stacks for the
+    fixtures); what the rest of the suite shares between tests rests on this."""
+    first_staging = staging.to_json()
+    first_prod = prod.to_json()
     assert evaluate("staging").to_json() == first_staging
     assert evaluate("prod").to_json() == first_prod
     assert first_staging != first_prod
@@ -53,11 +55,13 @@ def test_json_has_exactly_the_documented_shape(prod: Graph) -> None:
         assert set(resource["dependencies"]) <= urns
 
 
-def test_secrets_are_shown_as_markers_never_as_values(prod: Graph) -> None:
+def test_secrets_are_shown_as_markers_never_as_values(
+    prod: Graph, evaluations: Evaluations
+) -> None:
     text = json.dumps(prod.to_json())
     assert "glpat-" not in text
     assert prod.named("mirror-push").inputs["url"] == "[secret]"
-    revealed = evaluate("prod", reveal_secrets=True)
+    revealed = evaluations("prod", reveal_secrets=True)
     assert revealed.named("mirror-push").inputs["url"].startswith("https://push-mirror:")
 
 
@@ -82,15 +86,15 @@ def test_components_parent_their_resources(prod: Graph) -> None:
             assert resource.name.startswith(parent.name + "-"), resource.name
 
 
-def test_unknowns_mode_leaves_what_providers_compute_unknown() -> None:
-    graph = evaluate("staging", unknowns=True)
+def test_unknowns_mode_leaves_what_providers_compute_unknown(evaluations: Evaluations) -> None:
+    graph = evaluations("staging", unknowns=True)
     assert graph.named("canonical-main").inputs["project"] == "[unknown]"
     assert graph.outputs["canonicalProject"]["id"] == "[unknown]"
     # What the program knows by itself stays known.
     assert graph.outputs["canonicalProject"]["path"].endswith("/ai-assist")
 
 
-def test_reordering_config_changes_no_urn() -> None:
+def test_reordering_config_changes_no_urn(evaluations: Evaluations) -> None:
     """Mappings and lists given in another order: the same identities."""
 
     def reverse(value: object) -> object:
@@ -105,7 +109,7 @@ def test_reordering_config_changes_no_urn() -> None:
             f"{key}={json.dumps(reverse(value))}"
             for key, value in reversed(list(stack_config(stack).items()))
         ]
-        before = {r.urn for r in evaluate(stack).resources}
+        before = {r.urn for r in evaluations(stack).resources}
         assert {r.urn for r in evaluate(stack, overrides).resources} == before
 
 
@@ -164,9 +168,9 @@ def test_chains_follow_dependencies(prod: Graph) -> None:
     assert len(prod.longest_chain()) >= len(names)
 
 
-def test_the_programs_modules_are_imported_once_and_kept() -> None:
-    """Re-importing the program's modules on every run would cost more than the run."""
-    evaluate("staging")
+def test_the_programs_modules_are_imported_once_and_kept(staging: Graph) -> None:
+    """Re-importing the program's modules on every run would cost more than the run. The
+    session's run of staging imported them; the run here must keep them."""
     settings_module = sys.modules["components.settings"]
     evaluate("prod")
     assert sys.modules["components.settings"] is settings_module

@@ -113,8 +113,8 @@ def ci() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory, ci: dict[str, Any]) -> Engine:
-    return Engine(tmp_path_factory.mktemp("gitlab-ci-local"), ci)
+def engine(ci_engine: Engine) -> Engine:
+    return ci_engine
 
 
 @pytest.mark.parametrize("kind", list(PIPELINES))

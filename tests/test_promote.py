@@ -227,10 +227,13 @@ def test_the_verb_exits_3_on_refusal_and_1_on_error(
     assert "--from and --to are both 'prod'" in capsys.readouterr().err
 
 
+@pytest.mark.usefixtures("shared_evaluations")
 def test_the_verb_passes_as_the_ci_job_runs_it(
     outputs: Path, staging: Graph, capsys: pytest.CaptureFixture[str], monkeypatch
 ) -> None:
-    """The whole verb, evaluating this checkout's stacks, with the commit from CI_COMMIT_SHA."""
+    """The whole verb, on this checkout's stacks, with the commit from CI_COMMIT_SHA. The
+    verb's evaluations are the session's (`shared_evaluations`): that an evaluation in a CI
+    job gives the graph a workstation's does is tests/test_provenance.py's."""
     monkeypatch.setenv("CI_COMMIT_SHA", HEAD)
     record(outputs, "staging", applied(HEAD, graph_hash(staging)))
     record(outputs, "prod", applied(NOT_FROM_CI, NOT_FROM_CI))

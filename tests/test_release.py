@@ -15,7 +15,7 @@ from components.settings import SettingsError, parse_settings
 from stackctl import text
 from stackctl.engine import EngineError, Graph, evaluate
 from stackctl.stackfile import secret_placeholder
-from tests.conftest import stack_config
+from tests.conftest import Evaluations, stack_config
 
 REPOSITORY = "pulumi-python:dynamic/dockerhub:Repository"
 VARIABLE = "gitlab:index/projectVariable:ProjectVariable"
@@ -108,8 +108,8 @@ def test_prod_variables_sit_in_the_adopted_projects(prod: Graph) -> None:
     assert prod.named("dockerhub-security-password").inputs["project"] == "61869127"
 
 
-def test_a_preview_without_a_token_shows_an_unknown_secret() -> None:
-    revealed = evaluate("prod", reveal_secrets=True)
+def test_a_preview_without_a_token_shows_an_unknown_secret(evaluations: Evaluations) -> None:
+    revealed = evaluations("prod", reveal_secrets=True)
     assert revealed.named("dockerhub-canonical-password").inputs["value"] == "[unknown]"
 
 
