@@ -163,3 +163,73 @@ def test_the_engine_tells_a_broken_rule_from_a_good_one(engine: Engine, tmp_path
     variables, unset, expected = PIPELINES["mr-protected-source-unprotected-target"]
     assert expected is not None
     assert other.jobs(variables, unset) == expected | PREVIEWS
+
+
+# --- the README says what the engine says --------------------------------------------------------
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+README_ROWS = {
+    "merge request, source branch unprotected (either target)": [
+        "mr-unprotected",
+        "mr-unprotected-source-protected-target",
+    ],
+    "merge request, protected source branch, unprotected target": [
+        "mr-protected-source-unprotected-target"
+    ],
+    "merge request, protected source and target branches, same project": ["mr-protected-both"],
+    "merge request from a fork (source project other than the merge request's)": ["mr-from-a-fork"],
+    "push to `main`": ["main"],
+    "schedule": ["schedule"],
+    "tag, push to another branch": ["tag", "feature-branch-push"],
+}
+"""Each row of the README's "what each kind of pipeline creates" table, and the pipelines
+of `PIPELINES` (which the engine is asked about above) it speaks for."""
+
+
+def _readme_table(header: str) -> list[list[str]]:
+    """The rows of the README table whose header row is `header`, as cells."""
+    lines = README.read_text().splitlines()
+    start = lines.index(header)
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip("|").split(" | ")])
+    return rows
+
+
+def _named(cell: str) -> list[str]:
+    return re.findall(r"`([^`]+)`", cell)
+
+
+def test_the_readme_lists_the_jobs_the_engine_creates() -> None:
+    rows = _readme_table("| pipeline | jobs |")
+    assert [label for label, _ in rows] == list(README_ROWS)
+    first: dict[str, str] = {}
+    for label, cell in rows:
+        jobs: dict[str, str] | None
+        if cell == "no pipeline":
+            jobs = None
+        else:
+            jobs = dict(first) if cell.startswith("the same") else {}
+            for name in _named(cell):
+                manual = f"`{name}` (manual)" in cell
+                jobs[name] = "manual" if manual else "on_success"
+            first = first or jobs
+        for kind in README_ROWS[label]:
+            assert jobs == PIPELINES[kind][2], f"README row {label!r} against pipeline {kind}"
+
+
+def test_the_readme_gives_each_job_the_attributes_the_engine_reads() -> None:
+    rows = _readme_table("| job | interruptible | resource group | environment (action, tier) |")
+    described: dict[str, tuple[bool, str | None, tuple[str, str, str] | None]] = {}
+    for jobs_cell, interruptible, groups_cell, environment_cell in rows:
+        jobs = _named(jobs_cell)
+        groups = _named(groups_cell) or [None] * len(jobs)
+        names = _named(environment_cell)
+        how = re.search(r"\((\w+), (\w+)\)", environment_cell)
+        for index, job in enumerate(jobs):
+            environment = (names[index], how[1], how[2]) if names and how else None
+            described[job] = (interruptible.startswith("yes"), groups[index], environment)
+    assert described == ATTRIBUTES
