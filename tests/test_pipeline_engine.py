@@ -226,7 +226,7 @@ def test_the_readme_gives_each_job_the_attributes_the_engine_reads() -> None:
     described: dict[str, tuple[bool, str | None, tuple[str, str, str] | None]] = {}
     for jobs_cell, interruptible, groups_cell, environment_cell in rows:
         jobs = _named(jobs_cell)
-        groups = _named(groups_cell) or [None] * len(jobs)
+        groups: list[str | None] = [*_named(groups_cell)] or [None] * len(jobs)
         names = _named(environment_cell)
         how = re.search(r"\((\w+), (\w+)\)", environment_cell)
         for index, job in enumerate(jobs):
