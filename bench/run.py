@@ -90,10 +90,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["suite_seconds"], _ = _process([sys.executable, "-m", "pytest", "-q"])
     results["regions"] = _regions("prod")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(_report(results, args.runs))
+    # What follows the marker (bench/mr_pipeline.py's results, written by hand) is kept.
+    kept = args.out.read_text().partition(KEPT_MARKER)[1:] if args.out.exists() else ()
+    args.out.write_text(_report(results, args.runs) + "".join(kept))
     print(args.out.read_text())
     return 0
 
+
+KEPT_MARKER = "\n<!-- Below: kept when bench/run.py rewrites this file. -->\n"
 
 GRAPH = [sys.executable, "-m", "stackctl", "graph", "prod", "--format", "json"]
 
