@@ -37,7 +37,10 @@ MR_PIPELINE = {
     "CI_MERGE_REQUEST_PROJECT_ID": "1",
     "CI_MERGE_REQUEST_SOURCE_PROJECT_ID": "1",
 }
-DONE = re.compile(r"^(?P<job>[^\s].*?)\s+finished in (?P<time>[\d.]+ ?m?s|[\d]+ min [\d.]+ s)")
+# gitlab-ci-local's "finished in" times: "845 ms", "9.46 s", "2.22 min", "1 min 3.5 s".
+DONE = re.compile(
+    r"^(?P<job>[^\s].*?)\s+finished in (?P<time>[\d]+ min [\d.]+ s|[\d.]+ ?(?:ms|s|min))"
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
