@@ -92,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     # What follows the marker (bench/mr_pipeline.py's results, written by hand) is kept.
     kept = args.out.read_text().partition(KEPT_MARKER)[1:] if args.out.exists() else ()
-    args.out.write_text(_report(results, args.runs) + "".join(kept))
+    args.out.write_text(_report(results, args.runs, argv) + "".join(kept))
     print(args.out.read_text())
     return 0
 
@@ -307,7 +307,7 @@ What remains is the SDKs: importing `pulumi` and `pulumi_gitlab` alone takes abo
 a fresh process, and registering a resource under the mock monitor about 2.5 ms."""
 
 
-def _report(results: dict[str, Any], runs: int) -> str:
+def _report(results: dict[str, Any], runs: int, argv: Sequence[str] | None) -> str:
     cpu = next(
         (
             line.split(":", 1)[1].strip()
@@ -373,7 +373,7 @@ def _report(results: dict[str, Any], runs: int) -> str:
         "# Benchmarks",
         "",
         f"Measured {datetime.date.today().isoformat()} with `.venv/bin/python bench/run.py "
-        f"--runs {runs}` (median of {runs} runs) on {os.cpu_count()} cores ({cpu}), "
+        f"{' '.join(sys.argv[1:] if argv is None else argv)}` (median of {runs} runs) on {os.cpu_count()} cores ({cpu}), "
         f"Python {platform.python_version()}, pulumi {version('pulumi')}. Calibration: a "
         f"pure-Python loop of 10**7 additions took {results['calibration_seconds']:.2f} s.",
         "",
