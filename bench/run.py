@@ -373,7 +373,8 @@ def _report(results: dict[str, Any], runs: int, argv: Sequence[str] | None) -> s
         "# Benchmarks",
         "",
         f"Measured {datetime.date.today().isoformat()} with `.venv/bin/python bench/run.py "
-        f"{' '.join(sys.argv[1:] if argv is None else argv)}` (median of {runs} runs) on {os.cpu_count()} cores ({cpu}), "
+        f"{' '.join(sys.argv[1:] if argv is None else argv)}` (median of {runs} runs) on "
+        f"{os.cpu_count()} cores ({cpu}), "
         f"Python {platform.python_version()}, pulumi {version('pulumi')}. Calibration: a "
         f"pure-Python loop of 10**7 additions took {results['calibration_seconds']:.2f} s.",
         "",
