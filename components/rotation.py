@@ -10,8 +10,10 @@ hash`, the promotion gate).
 When the period ends: `time_rotating` rotates only in Read ("Expiration timestamp ... is
 after current timestamp ..., removing from state", terraform-provider-time
 `internal/provider/resource_time_rotating.go`), that is under `pulumi refresh` or
-`pulumi up --refresh`, never in a plain `up`. After the refresh drops it, the `up` creates a
-new period (now), and every token fed by it is replaced. An `up` without refresh keeps the
+`pulumi up --refresh`, never in a plain `up`. After the refresh drops it (the engine then
+repairs the dependency lists of what depended on it: `rebuildBaseState` in pulumi/pulumi
+`pkg/resource/deploy/deployment_executor.go`), the `up` creates a new period (now), and
+every token fed by it is replaced. An `up` without refresh keeps the
 old period: the tokens keep working until their own expiry, which lies a margin past the
 period's end (the mirror: `rotateBeforeDays`; the pull tokens: a whole period), so a
 refreshing apply has that long to run.

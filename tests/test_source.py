@@ -131,7 +131,6 @@ def test_the_mirror_pushes_canonical_to_security_with_a_token_per_period() -> No
     mirror = graph.named("mirror-push")
     assert token.inputs["project"] == "61869127"  # a token of the security project
     assert token.inputs["scopes"] == ["write_repository"]
-    assert "rotationConfiguration" not in token.inputs  # tests/test_rotation.py
     assert mirror.inputs["project"] == "39903947"  # a mirror on the canonical project
     assert token.urn in mirror.dependencies
     # https://push-mirror:<the token's value>@gitlab.com/<security path>.git
