@@ -57,13 +57,13 @@ fleet's settings, and the containers' image is sent live rather than ignored.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 import pulumi
-from pulumi_gcp import cloudrunv2, serviceaccount
 
-from components import adoption, compute
+from components import adoption
 from components.base import DeliveryComponent
+from components.light import cloudrunv2, compute, serviceaccount
 from components.pull import RegistryPull
 from components.rules import MANAGED_BY
 from components.settings import (
@@ -184,6 +184,37 @@ class Fleet(DeliveryComponent):
         self, region: str, production: bool, image: pulumi.Input[str]
     ) -> cloudrunv2.Service:
         fleet = self.settings
+        container: cloudrunv2.ServiceTemplateContainerArgsDict = {
+            # The running image (module docstring), never ignored.
+            "image": image,
+            "ports": {
+                # h2c: Cloud Run passes HTTP/2 (gRPC) through instead of
+                # downgrading it to HTTP/1.1.
+                "name": "h2c" if fleet.http2 else "http1",
+                "container_port": fleet.port,
+            },
+            "resources": {
+                "limits": {"cpu": fleet.cpu, "memory": fleet.memory},
+                "startup_cpu_boost": fleet.startup_cpu_boost,
+            },
+            "envs": [
+                {"name": key, "value": value}
+                for key, value in sorted(fleet.environment_variables.items())
+            ],
+            "startup_probe": _probe(fleet.startup_probe, "startup"),
+            "liveness_probe": _probe(fleet.liveness_probe, "liveness"),
+        }
+        template: cloudrunv2.ServiceTemplateArgsDict = {
+            "service_account": self.runtime.email,
+            "execution_environment": "EXECUTION_ENVIRONMENT_" + fleet.execution_environment.upper(),
+            "timeout": f"{fleet.timeout_seconds}s",
+            "max_instance_request_concurrency": fleet.concurrency,
+            "scaling": {
+                "min_instance_count": fleet.min_instances,
+                "max_instance_count": fleet.max_instances,
+            },
+            "containers": [container],
+        }
         return cloudrunv2.Service(
             self.child(f"{region}-service"),
             location=region,
@@ -195,39 +226,7 @@ class Fleet(DeliveryComponent):
             invoker_iam_disabled=True,
             deletion_protection=production,
             labels={"fleet": self.component_name},
-            template=cloudrunv2.ServiceTemplateArgs(
-                service_account=self.runtime.email,
-                execution_environment="EXECUTION_ENVIRONMENT_"
-                + fleet.execution_environment.upper(),
-                timeout=f"{fleet.timeout_seconds}s",
-                max_instance_request_concurrency=fleet.concurrency,
-                scaling=cloudrunv2.ServiceTemplateScalingArgs(
-                    min_instance_count=fleet.min_instances,
-                    max_instance_count=fleet.max_instances,
-                ),
-                containers=[
-                    cloudrunv2.ServiceTemplateContainerArgs(
-                        # The running image (module docstring), never ignored.
-                        image=image,
-                        ports=cloudrunv2.ServiceTemplateContainerPortsArgs(
-                            # h2c: Cloud Run passes HTTP/2 (gRPC) through instead of
-                            # downgrading it to HTTP/1.1.
-                            name="h2c" if fleet.http2 else "http1",
-                            container_port=fleet.port,
-                        ),
-                        resources=cloudrunv2.ServiceTemplateContainerResourcesArgs(
-                            limits={"cpu": fleet.cpu, "memory": fleet.memory},
-                            startup_cpu_boost=fleet.startup_cpu_boost,
-                        ),
-                        envs=[
-                            cloudrunv2.ServiceTemplateContainerEnvArgs(name=key, value=value)
-                            for key, value in sorted(fleet.environment_variables.items())
-                        ],
-                        startup_probe=_probe(fleet.startup_probe, "startup"),
-                        liveness_probe=_probe(fleet.liveness_probe, "liveness"),
-                    )
-                ],
-            ),
+            template=template,
             opts=self.child_opts(
                 ignore_changes=list(CLOUD_RUN_DEPLOY_OWNED),
                 # Only a service that runs is adopted: a region added to `regions` but not
@@ -352,39 +351,33 @@ def _digest_of(image: str, fleet: str, region: str) -> str:
     return digest
 
 
-_PROBE_ARGS: dict[str, tuple[Any, Any, Any, Any]] = {
-    "startup": (
-        cloudrunv2.ServiceTemplateContainerStartupProbeArgs,
-        cloudrunv2.ServiceTemplateContainerStartupProbeHttpGetArgs,
-        cloudrunv2.ServiceTemplateContainerStartupProbeTcpSocketArgs,
-        cloudrunv2.ServiceTemplateContainerStartupProbeGrpcArgs,
-    ),
-    "liveness": (
-        cloudrunv2.ServiceTemplateContainerLivenessProbeArgs,
-        cloudrunv2.ServiceTemplateContainerLivenessProbeHttpGetArgs,
-        cloudrunv2.ServiceTemplateContainerLivenessProbeTcpSocketArgs,
-        cloudrunv2.ServiceTemplateContainerLivenessProbeGrpcArgs,
-    ),
-}
-"""Cloud Run's argument types for each kind of probe: (probe, httpGet, tcpSocket, grpc)."""
+@overload
+def _probe(
+    probe: ProbeSettings | None, kind: Literal["startup"]
+) -> cloudrunv2.ServiceTemplateContainerStartupProbeArgsDict | None: ...
+
+
+@overload
+def _probe(
+    probe: ProbeSettings | None, kind: Literal["liveness"]
+) -> cloudrunv2.ServiceTemplateContainerLivenessProbeArgsDict | None: ...
 
 
 def _probe(probe: ProbeSettings | None, kind: str) -> Any:
-    """A probe's settings as Cloud Run's startup or liveness probe; it checks the container's
-    own port."""
+    """A probe's settings as Cloud Run's startup or liveness probe (the two have the same
+    fields, under two types); it checks the container's own port."""
     if probe is None:
         return None
-    probe_args, http_get, tcp_socket, grpc = _PROBE_ARGS[kind]
+    args: dict[str, Any] = {
+        "initial_delay_seconds": probe.initial_delay_seconds,
+        "period_seconds": probe.period_seconds,
+        "timeout_seconds": probe.timeout_seconds,
+        "failure_threshold": probe.failure_threshold,
+    }
     if probe.type == "httpGet":
-        action = {"http_get": http_get(path=probe.path)}
+        args["http_get"] = {"path": probe.path}
     elif probe.type == "tcpSocket":
-        action = {"tcp_socket": tcp_socket()}
+        args["tcp_socket"] = {}
     else:
-        action = {"grpc": grpc(service=probe.grpc_service)}
-    return probe_args(
-        initial_delay_seconds=probe.initial_delay_seconds,
-        period_seconds=probe.period_seconds,
-        timeout_seconds=probe.timeout_seconds,
-        failure_threshold=probe.failure_threshold,
-        **action,
-    )
+        args["grpc"] = {"service": probe.grpc_service}
+    return args

@@ -13,10 +13,10 @@ import json
 from collections.abc import Mapping
 
 import pulumi
-from pulumi_gcp import iam, serviceaccount
 
 from components import adoption
 from components.base import DeliveryComponent
+from components.light import iam, serviceaccount
 from components.settings import DeploymentSettings, GcpSettings
 from contract import deployer_account_id
 
@@ -96,10 +96,7 @@ class DeployIdentity(DeliveryComponent):
             "protected refs.",
             attribute_mapping=ATTRIBUTE_MAPPING,
             attribute_condition=attribute_condition([d.project.path for d in deployments.values()]),
-            oidc=iam.WorkloadIdentityPoolProviderOidcArgs(
-                issuer_uri=federation.issuer,
-                allowed_audiences=[federation.audience],
-            ),
+            oidc={"issuer_uri": federation.issuer, "allowed_audiences": [federation.audience]},
             opts=self.child_opts(
                 import_=project
                 and adoption.wif_provider(project, federation.pool_id, federation.provider_id)

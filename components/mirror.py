@@ -34,10 +34,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pulumi
-import pulumi_gitlab as gitlab
 
 from components import rotation
 from components.base import DeliveryComponent
+from components.light import gitlab
 from components.rules import MANAGED_BY
 from components.settings import MirrorSettings
 from components.source import SourceProject

@@ -18,10 +18,10 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-import pulumi_gitlab as gitlab
 
 from components import adoption
 from components.base import DeliveryComponent
+from components.light import gitlab
 from components.settings import ProjectSettings
 
 

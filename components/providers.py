@@ -29,15 +29,15 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp
-import pulumi_gitlab
 import pulumiverse_time
 
+from components.light import gitlab
 from components.rules import MANAGER
 from components.settings import Settings
 
 GITLAB_API = "/api/v4/"
 """The GitLab provider's `base_url` is the API endpoint, ending with a slash
-(pulumi_gitlab.Provider: "e.g. `https://my.gitlab.server/api/v4/` ... must end with a slash")."""
+(`pulumi_gitlab.Provider`: "e.g. `https://my.gitlab.server/api/v4/` ... must end with a slash")."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class DockerHubAccount:
 @dataclass(frozen=True)
 class Providers:
     gcp: pulumi_gcp.Provider
-    gitlab: pulumi_gitlab.Provider
+    gitlab: gitlab.Provider
     time: pulumiverse_time.Provider
     dockerhub: DockerHubAccount
 
@@ -66,9 +66,7 @@ def stack_providers(settings: Settings) -> Providers:
             project=settings.gcp.project_id,
             default_labels={"managed-by": MANAGER, "stack": pulumi.get_stack()},
         ),
-        gitlab=pulumi_gitlab.Provider(
-            "gitlab", base_url=settings.gitlab.url.rstrip("/") + GITLAB_API
-        ),
+        gitlab=gitlab.Provider("gitlab", base_url=settings.gitlab.url.rstrip("/") + GITLAB_API),
         time=pulumiverse_time.Provider("time"),
         dockerhub=DockerHubAccount(namespace=settings.dockerhub.namespace),
     )

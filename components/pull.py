@@ -26,11 +26,10 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 import pulumi
-import pulumi_gitlab as gitlab
-from pulumi_gcp import artifactregistry, projects, secretmanager
 
 from components import adoption, rotation
 from components.base import DeliveryComponent
+from components.light import artifactregistry, gitlab, projects, secretmanager
 from components.settings import RegistryName, Settings, is_digest
 from components.source import SourceProject
 
@@ -108,9 +107,7 @@ class RegistryPull(DeliveryComponent):
             secret = secretmanager.Secret(
                 f"{part}-secret",
                 secret_id=f"gitlab-{registry}-registry-pull",  # the import id's too
-                replication=secretmanager.SecretReplicationArgs(
-                    auto=secretmanager.SecretReplicationAutoArgs()
-                ),
+                replication={"auto": {}},
                 opts=self.child_opts(
                     import_=adopt and adoption.secret(adopt, f"gitlab-{registry}-registry-pull")
                 ),
@@ -226,18 +223,14 @@ def _remote(
     token: gitlab.ProjectDeployToken,
     version: secretmanager.SecretVersion,
     registry: str,
-) -> artifactregistry.RepositoryRemoteRepositoryConfigArgs:
-    return artifactregistry.RepositoryRemoteRepositoryConfigArgs(
-        description=f"GitLab registry ({registry} project)",
-        docker_repository=artifactregistry.RepositoryRemoteRepositoryConfigDockerRepositoryArgs(
-            custom_repository=artifactregistry.RepositoryRemoteRepositoryConfigDockerRepositoryCustomRepositoryArgs(
-                uri=upstream
-            )
-        ),
-        upstream_credentials=artifactregistry.RepositoryRemoteRepositoryConfigUpstreamCredentialsArgs(
-            username_password_credentials=artifactregistry.RepositoryRemoteRepositoryConfigUpstreamCredentialsUsernamePasswordCredentialsArgs(
-                username=token.username,
-                password_secret_version=version.name,
-            )
-        ),
-    )
+) -> artifactregistry.RepositoryRemoteRepositoryConfigArgsDict:
+    return {
+        "description": f"GitLab registry ({registry} project)",
+        "docker_repository": {"custom_repository": {"uri": upstream}},
+        "upstream_credentials": {
+            "username_password_credentials": {
+                "username": token.username,
+                "password_secret_version": version.name,
+            }
+        },
+    }

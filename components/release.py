@@ -19,11 +19,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pulumi
-import pulumi_gitlab as gitlab
 
 from components import adoption
 from components.base import DeliveryComponent
 from components.dockerhub import DockerHubRepository
+from components.light import gitlab
 from components.providers import DockerHubAccount
 from components.rules import MANAGED_BY
 from components.settings import DockerHubSettings, ReleaseSettings

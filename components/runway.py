@@ -16,12 +16,12 @@ from __future__ import annotations
 import json
 
 import pulumi
-import pulumi_gitlab as gitlab
 
 from components import adoption
 from components.base import DeliveryComponent
 from components.fleet import Fleet
 from components.identity import DeployIdentity
+from components.light import gitlab
 from components.projects import gitlab_project, project_ref
 from components.pull import RegistryPull
 from components.settings import DeploymentSettings, GcpSettings

@@ -10,10 +10,10 @@ canonical project also publishes the npm package that GitLab-LSP installs.
 from __future__ import annotations
 
 import pulumi
-import pulumi_gitlab as gitlab
 
 from components import adoption
 from components.base import DeliveryComponent
+from components.light import gitlab
 from components.projects import gitlab_project, project_ref
 from components.settings import (
     GitLabSettings,
@@ -48,6 +48,16 @@ class SourceProject(DeliveryComponent):
         self.web_url = f"{gitlab_settings.url}/{project.path}"
         self.image = f"{gitlab_settings.registry_host}/{project.path}/{source.registry.repository}"
         cleanup = source.registry.cleanup
+        expiration: gitlab.ProjectContainerExpirationPolicyArgsDict = {
+            "enabled": cleanup.enabled,
+            "cadence": cleanup.cadence,
+            "keep_n": cleanup.keep_n,
+            "older_than": cleanup.older_than,
+            "name_regex_delete": cleanup.name_regex_delete,
+        }
+        if cleanup.name_regex_keep:
+            # Left out, not null, when unset: a null in a nested object is sent as one.
+            expiration["name_regex_keep"] = cleanup.name_regex_keep
         # Where the project exists, its protections do too: adopted by `<project>:<ref>`.
         ref = project_ref(project) if adopt else None
         self.adopted_as = ref
@@ -59,14 +69,7 @@ class SourceProject(DeliveryComponent):
             adopt=adopt,
             default_branch=source.default_branch,
             container_registry_access_level="enabled",
-            container_expiration_policy=gitlab.ProjectContainerExpirationPolicyArgs(
-                enabled=cleanup.enabled,
-                cadence=cleanup.cadence,
-                keep_n=cleanup.keep_n,
-                older_than=cleanup.older_than,
-                name_regex_delete=cleanup.name_regex_delete,
-                name_regex_keep=cleanup.name_regex_keep or None,
-            ),
+            container_expiration_policy=expiration,
             packages_enabled=True if package else None,
             package_registry_access_level=package.registry_access_level if package else None,
         )
