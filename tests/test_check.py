@@ -76,39 +76,51 @@ def test_what_a_preview_cannot_know_is_reported_as_not_checked(capsys) -> None:
     ) in out
 
 
+UNSAFE = ["source.security.visibility=public", "mirror.onlyProtectedBranches=false"]
+"""Two unsafe edits of two policies' resources at once: each must be caught on its own."""
+
+
 @pytest.mark.parametrize(
-    ("override", "policy", "resource", "reason"),
+    ("overrides", "caught"),
     [
         (
-            "source.security.visibility=public",
-            "security-project-private",
-            "gitlab:index/project:Project security-project",
-            'must be private: visibilityLevel is "public"',
+            UNSAFE,
+            [
+                (
+                    "security-project-private",
+                    "gitlab:index/project:Project security-project",
+                    'must be private: visibilityLevel is "public"',
+                ),
+                (
+                    "push-mirror-protected-branches-https",
+                    "gitlab:index/projectPushMirror:ProjectPushMirror mirror-push",
+                    "onlyProtectedBranches is false: the mirror would push every branch",
+                ),
+            ],
         ),
         (
-            "source.security.visibility=internal",
-            "security-project-private",
-            "gitlab:index/project:Project security-project",
-            'visibilityLevel is "internal"',
-        ),
-        (
-            "mirror.onlyProtectedBranches=false",
-            "push-mirror-protected-branches-https",
-            "gitlab:index/projectPushMirror:ProjectPushMirror mirror-push",
-            "onlyProtectedBranches is false: the mirror would push every branch",
+            ["source.security.visibility=internal"],
+            [
+                (
+                    "security-project-private",
+                    "gitlab:index/project:Project security-project",
+                    'visibilityLevel is "internal"',
+                )
+            ],
         ),
     ],
+    ids=["public-and-every-branch", "internal"],
 )
 @pytest.mark.parametrize("stack", ["staging", "prod"])
-def test_unsafe_config_is_caught_naming_the_resource(
-    capsys, stack, override, policy, resource, reason
-) -> None:
-    code, out, _ = run_cli(capsys, "check", stack, "-c", override)
+def test_unsafe_config_is_caught_naming_the_resource(capsys, stack, overrides, caught) -> None:
+    code, out, _ = run_cli(capsys, "check", stack, *(f"--config={o}" for o in overrides))
     assert code == 1
-    block = out.split(f"mandatory  {policy}\n", 1)[1]
-    assert block.startswith(f"  {resource}\n  urn:pulumi:{stack}::")
-    assert reason in block.split("\n\n", 1)[0]
-    assert out.splitlines()[-1].startswith("FAILED: 1 mandatory violation,")
+    for policy, resource, reason in caught:
+        block = out.split(f"mandatory  {policy}\n", 1)[1]
+        assert block.startswith(f"  {resource}\n  urn:pulumi:{stack}::")
+        assert reason in block.split("\n\n", 1)[0]
+    violations = f"{len(caught)} mandatory violation{'s' if len(caught) > 1 else ''},"
+    assert out.splitlines()[-1].startswith(f"FAILED: {violations}")
 
 
 def test_docker_hub_repositories_outside_the_stacks_namespace_are_caught(capsys) -> None:
@@ -252,11 +264,7 @@ def test_offline_and_the_real_analyzer_agree_on_the_real_stacks(preview) -> None
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
 def test_offline_and_the_real_analyzer_agree_on_violations(evaluations, stack) -> None:
-    unsafe = evaluations(
-        stack,
-        ["source.security.visibility=public", "mirror.onlyProtectedBranches=false"],
-        unknowns=True,
-    )
+    unsafe = evaluations(stack, UNSAFE, unknowns=True)
     settings = load_policy_config(default_config_file(stack))
     offline = check_graph(unsafe, settings).findings
     real = diagnostics_set(RealAnalyzer(settings).analyze_all(unsafe))
@@ -271,7 +279,7 @@ def test_offline_and_the_real_analyzer_agree_on_violations(evaluations, stack) -
 def test_a_mandatory_violation_exits_1_with_nothing_on_stderr(capsys) -> None:
     """What CI's policy job reads: the exit code, the violation on stdout, stderr empty (the
     process's exit code is `main`'s: tests/test_cli.py runs the module as a command)."""
-    code, out, err = run_cli(capsys, "check", "prod", "-c", "mirror.onlyProtectedBranches=false")
+    code, out, err = run_cli(capsys, "check", "prod", *(f"--config={o}" for o in UNSAFE))
     assert code == 1, err
     assert "mandatory  push-mirror-protected-branches-https" in out
     assert err == ""

@@ -11,22 +11,23 @@ from stackctl.engine import STACK_TYPE, EngineError, Graph, evaluate
 from tests.conftest import MINIMAL_CONFIG, Evaluations, stack_config
 
 
-def test_a_second_run_in_the_same_process_gives_the_same_graph(staging: Graph, prod: Graph) -> None:
+def test_a_later_run_in_the_same_process_is_as_the_first(staging: Graph, prod: Graph) -> None:
     """The first runs are the session's (this process evaluated both stacks for the
-    fixtures); what the rest of the suite shares between tests rests on this."""
-    first_staging = staging.to_json()
-    first_prod = prod.to_json()
-    assert evaluate("staging").to_json() == first_staging
-    assert evaluate("prod").to_json() == first_prod
-    assert first_staging != first_prod
-
-
-def test_nothing_leaks_from_one_stack_into_the_next(staging: Graph) -> None:
-    evaluate("prod")
-    again = evaluate("staging")
-    assert all(r.urn.startswith("urn:pulumi:staging::aigw-delivery::") for r in again.resources)
-    assert again.outputs["environment"] == "staging"
-    assert again.to_json() == staging.to_json()
+    fixtures); what the rest of the suite shares between tests rests on this. Each run here
+    follows one of the other stack, so nothing may leak from one into the next, and the
+    program's modules are kept: re-importing them on every run would cost more than the
+    run."""
+    settings_module = sys.modules["components.settings"]
+    again_prod = evaluate("prod")
+    again_staging = evaluate("staging")
+    assert again_prod.to_json() == prod.to_json()
+    assert again_staging.to_json() == staging.to_json()
+    assert staging.to_json() != prod.to_json()
+    assert all(
+        r.urn.startswith("urn:pulumi:staging::aigw-delivery::") for r in again_staging.resources
+    )
+    assert again_staging.outputs["environment"] == "staging"
+    assert sys.modules["components.settings"] is settings_module
 
 
 def test_json_has_exactly_the_documented_shape(prod: Graph) -> None:
@@ -166,14 +167,6 @@ def test_chains_follow_dependencies(prod: Graph) -> None:
     assert names[0] in ("security-project", "mirror-token-period")
     assert prod.chain(prod.named("canonical-project").urn) == (prod.named("canonical-project").urn,)
     assert len(prod.longest_chain()) >= len(names)
-
-
-def test_the_programs_modules_are_imported_once_and_kept(staging: Graph) -> None:
-    """Re-importing the program's modules on every run would cost more than the run. The
-    session's run of staging imported them; the run here must keep them."""
-    settings_module = sys.modules["components.settings"]
-    evaluate("prod")
-    assert sys.modules["components.settings"] is settings_module
 
 
 TRANSFORMS_PROGRAM = """\
