@@ -165,22 +165,25 @@ def test_enforcement_levels_come_from_policy_config(capsys, tmp_path, level, cod
     config = tmp_path / "prod.json"
     settings = json.loads((ROOT / "policy/config/prod.json").read_text())
     settings["security-project-private"] = {"enforcementLevel": level}
+    settings["push-mirror-protected-branches-https"] = {"enforcementLevel": "advisory"}
     config.write_text(json.dumps(settings))
-    argv = ["check", "prod", "-c", "source.security.visibility=public"]
+    argv = ["check", "prod", *(f"--config={o}" for o in UNSAFE)]
     status, out, _ = run_cli(capsys, *argv, "--policy-config", str(config))
     assert status == code
     assert ("security-project-private\n" in out) is (shown is not None)
     if shown:
         assert shown in out
+    assert "advisory  push-mirror-protected-branches-https\n" in out
 
 
 def test_all_sets_every_level_as_in_the_cli(capsys, tmp_path) -> None:
     config = tmp_path / "c.json"
     config.write_text(json.dumps({"all": "advisory"}))
-    argv = ["check", "prod", "-c", "mirror.onlyProtectedBranches=false"]
+    argv = ["check", "prod", *(f"--config={o}" for o in UNSAFE)]
     code, out, _ = run_cli(capsys, *argv, "--policy-config", str(config))
     assert code == 0
     assert "advisory  push-mirror-protected-branches-https" in out
+    assert "advisory  security-project-private" in out
 
 
 @pytest.mark.parametrize(

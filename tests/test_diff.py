@@ -139,7 +139,7 @@ def test_revisions_are_read_without_touching_the_checkout(history: Path, capsys)
 
 
 def test_a_revision_that_no_longer_parses_is_a_clear_error(history: Path, capsys) -> None:
-    argv = ["--cwd", str(history), "diff", "prod@broken~1", "prod@broken"]
+    argv = ["--cwd", str(history), "diff", "prod@broken", "prod"]
     code, out, err = run_cli(capsys, *argv)
     assert code == 1
     assert out == ""
