@@ -153,33 +153,25 @@ class _Registered:
         )
         return pulumi.ResourceOptions.merge(merged, own)
 
-    def _name_outputs(self) -> None:
-        """The outputs under the SDK's attribute names (the engine answers camelCase)."""
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **inputs: Any
+    ) -> None:
+        props = self._props(resource_name, opts, inputs)
+        # The next class in the MRO is the SDK's CustomResource or ProviderResource, whose
+        # constructors both take (type or package, name, props, opts).
+        super().__init__(self.TYPE, resource_name, props, self._options(opts))  # type: ignore[call-arg]
         for output in self.OUTPUTS:
+            # Under the SDK's attribute names: the engine answers camelCase.
             self.__dict__[output] = self.__dict__[to_camel(output)]
 
 
 class LightResource(_Registered, pulumi.CustomResource):
     """A provider resource registered as its SDK class would register it."""
 
-    def __init__(
-        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **inputs: Any
-    ) -> None:
-        props = self._props(resource_name, opts, inputs)
-        super().__init__(self.TYPE, resource_name, props, self._options(opts))
-        self._name_outputs()
-
 
 class LightProvider(_Registered, pulumi.ProviderResource):
     """A provider registered as its SDK's `Provider` class would register it; `TYPE` is the
     package name (`gitlab`), which the SDK makes `pulumi:providers:gitlab`."""
-
-    def __init__(
-        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **inputs: Any
-    ) -> None:
-        props = self._props(resource_name, opts, inputs)
-        super().__init__(self.TYPE, resource_name, props, self._options(opts))
-        self._name_outputs()
 
 
 class Result:
