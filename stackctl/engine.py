@@ -25,7 +25,9 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks, settings
+from pulumi.runtime import resource as resource_runtime
 from pulumi.runtime import stack as runtime_stack
+from pulumi.runtime.proto import source_pb2
 
 from contract import PROVENANCE_ENV, SECRET, UNKNOWN, Pulumi
 from stackctl import provenance
@@ -107,7 +109,7 @@ def _run(config: StackConfig, root: Path, unknowns: bool, reveal_secrets: bool) 
     disabled = disabled_default_providers(config.values.get(DISABLE_DEFAULT_PROVIDERS))
     recorder = Recorder(unknowns, reveal_secrets, disabled)
     try:
-        with _program_imports(root):
+        with _program_imports(root), _no_source_positions():
             stack_outputs = _run_program(loop, recorder, config, root)
         outputs = loop.run_until_complete(_resolve(stack_outputs, reveal_secrets))
         revealed = loop.run_until_complete(_resolve(stack_outputs, True))
@@ -208,6 +210,26 @@ def _close(loop: _Loop) -> None:
     for worker in loop.worker_loops:
         worker.close()
     asyncio.set_event_loop(None)
+
+
+@contextmanager
+def _no_source_positions() -> Iterator[None]:
+    """Registrations without the SDK's capture of the program's stack, for this run only.
+
+    For every registration the SDK captures the Python stack (`_get_stack_trace` in
+    pulumi/runtime/resource.py: `traceback.extract_stack()`, each frame's source line read,
+    a file URI built per frame) to send the engine as the resource's source position and
+    stack trace, which the CLI shows in diagnostics. No offline output uses them (the
+    recorder keeps neither), and the capture is about a sixth of an evaluation's time; so
+    offline registrations carry an empty stack trace and no source position, as the SDK
+    sends when it finds no frame of the program's (tests/test_engine.py holds the SDK to
+    calling this function, so that an SDK that renames it is noticed)."""
+    original = resource_runtime._get_stack_trace
+    resource_runtime._get_stack_trace = source_pb2.StackTrace
+    try:
+        yield
+    finally:
+        resource_runtime._get_stack_trace = original
 
 
 _TOOLING = frozenset({"stackctl", "tests", "policy", "bench", "__main__"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 
@@ -216,3 +217,14 @@ def test_transforms_run_as_the_engine_runs_them(scratch_project) -> None:
     assert variable.inputs["description"] == "stack,"
     assert variable.protect is False
     assert variable.inputs["value"] == "v"
+
+
+def test_offline_registrations_skip_only_the_sdks_stack_capture() -> None:
+    """`_no_source_positions` replaces the function the SDK calls for each registration's
+    source position, for a run only: if an SDK release stops calling it, the saving would be
+    gone silently, and after a run the SDK's own function is back."""
+    from pulumi.runtime import resource as resource_runtime
+
+    source = inspect.getsource(resource_runtime.register_resource)
+    assert "stack_trace = _get_stack_trace()" in source
+    assert resource_runtime._get_stack_trace.__module__ == "pulumi.runtime.resource"
