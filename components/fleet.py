@@ -364,8 +364,9 @@ def _probe(
 
 
 def _probe(probe: ProbeSettings | None, kind: str) -> Any:
-    """A probe's settings as Cloud Run's startup or liveness probe (the two have the same
-    fields, under two types); it checks the container's own port."""
+    """A probe's settings as Cloud Run's startup or liveness probe; it checks the container's
+    own port. The two probes have the same fields under two types: `kind` only picks the
+    one mypy checks the result against."""
     if probe is None:
         return None
     args: dict[str, Any] = {

@@ -24,23 +24,19 @@ from tests.policy_harness import resource, violations
 
 ADDRESS = "gcp:compute/globalAddress:GlobalAddress"
 
-ORDINARY_EDITS = {
+EVERYWHERE = [
     # Hostnames and free text: what an operator edits without meaning to replace anything.
-    "staging": [
-        "fleets.aigw.hostname=edited-aigw.example.org",
-        "fleets.dws.hostname=edited-dws.example.org",
-        "source.canonical.description=Edited canonical description.",
-        "source.security.description=Edited security description.",
-        "source.canonical.name=Edited canonical name",
-        "source.security.name=Edited security name",
-    ],
+    "fleets.aigw.hostname=edited-aigw.example.org",
+    "fleets.dws.hostname=edited-dws.example.org",
+    "source.canonical.description=Edited canonical description.",
+    "source.security.description=Edited security description.",
+    "source.canonical.name=Edited canonical name",
+    "source.security.name=Edited security name",
+]
+ORDINARY_EDITS = {
+    "staging": EVERYWHERE,
     "prod": [
-        "fleets.aigw.hostname=edited-aigw.example.org",
-        "fleets.dws.hostname=edited-dws.example.org",
-        "source.canonical.description=Edited canonical description.",
-        "source.security.description=Edited security description.",
-        "source.canonical.name=Edited canonical name",
-        "source.security.name=Edited security name",
+        *EVERYWHERE,
         "dockerhub.repositories.model-gateway.shortDescription=Edited short description",
         "dockerhub.repositories.model-gateway.fullDescription=Edited full description",
     ],
